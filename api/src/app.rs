@@ -1,0 +1,90 @@
+//! Start-up: settings → state (database migrated, session store, keys) → bootstrap →
+//! HTTP server. `spawn` is what the end-to-end tests call, with port 0.
+use std::{future::Future, net::SocketAddr, sync::Arc};
+
+use base64::{Engine, engine::general_purpose::STANDARD};
+use poem::{
+    Server,
+    listener::{Acceptor, Listener, TcpListener},
+};
+use rand::RngCore;
+use secrecy::ExposeSecret;
+
+use crate::{
+    auth::{rate_limit::LoginLimiter, sessions::Sessions, tokens::Tokens},
+    bootstrap,
+    config::Settings,
+    db,
+    graphql::{self, Limits},
+    http,
+    kv::{Kv, MemoryKv, RedisKv},
+    state::{AppState, State},
+};
+
+pub async fn build_state(settings: Settings) -> Result<State, String> {
+    let problems = settings.problems();
+    if !problems.is_empty() {
+        return Err(problems.join("\n"));
+    }
+    let db = db::connect(&settings).await?;
+    let kv: Arc<dyn Kv> = match &settings.redis_url {
+        Some(url) => Arc::new(RedisKv::connect(url).await.map_err(|e| format!("REDIS_URL: {e}"))?),
+        None => {
+            tracing::warn!(
+                "REDIS_URL is not set: sessions and login limits are kept in this process only; \
+                 they are lost on restart and not shared with other server processes"
+            );
+            Arc::new(MemoryKv::new())
+        }
+    };
+    let secret: Vec<u8> = match &settings.jwt_secret {
+        Some(secret) => secret.expose_secret().as_bytes().to_vec(),
+        None => {
+            tracing::warn!("JWT_SECRET is not set: using a random key, so access tokens end with this process");
+            let mut key = vec![0u8; 48];
+            rand::rng().fill_bytes(&mut key);
+            STANDARD.encode(&key).into_bytes()
+        }
+    };
+    let tokens = Tokens::new(&secret, &settings.jwt_issuer, &settings.jwt_audience, settings.access_token_ttl());
+    let sessions = Sessions::new(kv.clone(), &settings.redis_key_prefix, settings.refresh_token_ttl());
+    let limiter = LoginLimiter::new(
+        kv.clone(),
+        &settings.redis_key_prefix,
+        settings.login_max_failures_per_phone,
+        settings.login_max_failures_per_ip,
+        settings.login_failure_window(),
+    );
+    Ok(Arc::new(AppState { settings: Arc::new(settings), db, kv, sessions, tokens, limiter }))
+}
+
+pub fn schema(state: &State) -> graphql::AppSchema {
+    let limits = Limits { depth: state.settings.graphql_max_depth, complexity: state.settings.graphql_max_complexity };
+    graphql::builder(&limits).data(state.clone()).finish()
+}
+
+/// Binds, bootstraps an empty database, and returns the bound address with the server
+/// future (run it, or spawn it).
+pub async fn spawn(
+    settings: Settings,
+) -> Result<(SocketAddr, State, impl Future<Output = std::io::Result<()>>), String> {
+    let bind = settings.bind_addr.clone();
+    let state = build_state(settings).await?;
+    bootstrap::first_start(&state).await.map_err(|e| format!("bootstrap: {e}"))?;
+    let acceptor =
+        TcpListener::bind(bind.clone()).into_acceptor().await.map_err(|e| format!("BIND_ADDR {bind}: {e}"))?;
+    let addr = acceptor
+        .local_addr()
+        .first()
+        .and_then(|a| a.as_socket_addr().copied())
+        .ok_or_else(|| format!("BIND_ADDR {bind}: no local address"))?;
+    let routes = http::routes(state.clone(), schema(&state));
+    let server = Server::new_with_acceptor(acceptor).run_with_graceful_shutdown(
+        routes,
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        },
+        Some(std::time::Duration::from_secs(10)),
+    );
+    Ok((addr, state, server))
+}

@@ -1,0 +1,34 @@
+//! Accounts' side of the door: passwords, access tokens, sessions, failed-login limits,
+//! and the viewer every other module asks about.
+pub mod graphql;
+pub mod password;
+pub mod rate_limit;
+pub mod service;
+pub mod sessions;
+pub mod tokens;
+
+use uuid::Uuid;
+
+use entity::Role;
+
+/// The person behind an authenticated request, in the organization of their session.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    pub user_id: Uuid,
+    pub session_id: String,
+    pub organization_id: Uuid,
+    pub role: Role,
+}
+
+impl Viewer {
+    /// Office staff and admins: the people who see phone numbers and run workflows.
+    pub fn is_office(&self) -> bool {
+        matches!(self.role, Role::Staff | Role::Admin)
+    }
+}
+
+/// Where a request comes from, for per-address limits.
+#[derive(Debug, Clone)]
+pub struct ClientInfo {
+    pub ip: String,
+}

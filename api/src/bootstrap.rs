@@ -1,0 +1,66 @@
+//! First start: an empty database gets one organization and one admin, from ADMIN_PHONE /
+//! ADMIN_PASSWORD or with a generated one-time password printed once. Never a fixed
+//! default password.
+use rand::{Rng, distr::Alphanumeric};
+use sea_orm::{EntityTrait, PaginatorTrait, TransactionTrait};
+use secrecy::ExposeSecret;
+
+use crate::{
+    error::AppResult,
+    members::service::{MembershipFields, NewUser, insert_membership, insert_user},
+    organizations::service::{NewOrganization, insert_organization},
+    phone,
+    state::AppState,
+};
+use entity::{OrganizationLevel, Role, organization};
+
+/// Used when ADMIN_PHONE is not set; the password is then always generated.
+pub const DEFAULT_ADMIN_PHONE: &str = "13800000000";
+
+pub fn generate_password() -> String {
+    // Letters and digits: satisfies the strength rule and is easy to type on a phone.
+    let body: String = rand::rng().sample_iter(&Alphanumeric).take(14).map(char::from).collect();
+    format!("{body}7a")
+}
+
+/// Returns the admin's phone and the generated password when one was made.
+pub async fn first_start(state: &AppState) -> AppResult<Option<(String, Option<String>)>> {
+    let txn = state.db.begin().await?;
+    if organization::Entity::find().count(&txn).await? > 0 {
+        return Ok(None);
+    }
+    let settings = &state.settings;
+    let org = insert_organization(
+        &txn,
+        NewOrganization {
+            name: settings.bootstrap_organization_name.clone(),
+            short_name: None,
+            level: OrganizationLevel::Municipal,
+            parent_id: None,
+            region: None,
+        },
+    )
+    .await?;
+    let phone = settings.admin_phone.clone().unwrap_or_else(|| DEFAULT_ADMIN_PHONE.into());
+    let (password, generated) = match &settings.admin_password {
+        Some(p) => (p.expose_secret().to_owned(), None),
+        None => {
+            let p = generate_password();
+            (p.clone(), Some(p))
+        }
+    };
+    let admin =
+        insert_user(&txn, NewUser { phone, name: settings.admin_name.clone(), password }, generated.is_some()).await?;
+    insert_membership(&txn, admin.id, &org, MembershipFields { role: Some(Role::Admin), ..Default::default() }).await?;
+    txn.commit().await?;
+
+    tracing::info!(organization = %org.name, admin = %phone::mask(&admin.phone), "empty database bootstrapped");
+    if let Some(password) = &generated {
+        // Printed once, to the console of whoever started the server, never logged.
+        println!(
+            "\n首次启动：已创建组织“{}”和管理员账号\n  手机号: {}\n  一次性密码: {}\n登录后请立即修改密码（changePassword）。此密码不会再次显示。\n",
+            org.name, admin.phone, password
+        );
+    }
+    Ok(Some((admin.phone, generated)))
+}

@@ -1,0 +1,250 @@
+//! Settings, layered: built-in defaults, then an optional TOML file (`CONFIG_FILE`, or
+//! `config.toml` in the working directory when present), then environment variables.
+//! figment does the layering; secrets are `SecretString` so they never reach a log line.
+use std::time::Duration;
+
+use figment::{
+    Figment,
+    providers::{Env, Format, Toml},
+};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum AppEnv {
+    #[default]
+    Development,
+    Production,
+}
+
+/// Every key, as it is spelled in the environment (upper case) and in the file (lower case).
+const KEYS: &[&str] = &[
+    "APP_ENV",
+    "DATABASE_URL",
+    "DATABASE_MAX_CONNECTIONS",
+    "REDIS_URL",
+    "REDIS_KEY_PREFIX",
+    "JWT_SECRET",
+    "JWT_ISSUER",
+    "JWT_AUDIENCE",
+    "ACCESS_TOKEN_TTL_SECS",
+    "REFRESH_TOKEN_TTL_SECS",
+    "BIND_ADDR",
+    "ADMIN_PHONE",
+    "ADMIN_PASSWORD",
+    "ADMIN_NAME",
+    "BOOTSTRAP_ORGANIZATION_NAME",
+    "LOGIN_MAX_FAILURES_PER_PHONE",
+    "LOGIN_MAX_FAILURES_PER_IP",
+    "LOGIN_FAILURE_WINDOW_SECS",
+    "TRUST_FORWARDED_FOR",
+    "MAX_BODY_BYTES",
+    "GRAPHQL_MAX_DEPTH",
+    "GRAPHQL_MAX_COMPLEXITY",
+];
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    pub app_env: AppEnv,
+    /// `sqlite://path?mode=rwc` (the embedded default) or `postgres://…`.
+    pub database_url: String,
+    pub database_max_connections: u32,
+    /// Without it sessions and rate limits live in this process only (quick start).
+    pub redis_url: Option<String>,
+    /// Prepended to every Redis key, so that several deployments (or tests) share a server.
+    pub redis_key_prefix: String,
+    /// HMAC key of the access tokens. Generated per process when absent (development only).
+    #[serde(deserialize_with = "lossy::opt_secret")]
+    pub jwt_secret: Option<SecretString>,
+    pub jwt_issuer: String,
+    pub jwt_audience: String,
+    pub access_token_ttl_secs: u64,
+    pub refresh_token_ttl_secs: u64,
+    pub bind_addr: String,
+    #[serde(deserialize_with = "lossy::opt_string")]
+    pub admin_phone: Option<String>,
+    #[serde(deserialize_with = "lossy::opt_secret")]
+    pub admin_password: Option<SecretString>,
+    pub admin_name: String,
+    pub bootstrap_organization_name: String,
+    pub login_max_failures_per_phone: u32,
+    /// Higher than per phone: Chinese mobile carriers put many users behind one address.
+    pub login_max_failures_per_ip: u32,
+    pub login_failure_window_secs: u64,
+    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
+    pub trust_forwarded_for: bool,
+    pub max_body_bytes: usize,
+    pub graphql_max_depth: usize,
+    pub graphql_max_complexity: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            app_env: AppEnv::Development,
+            database_url: "sqlite://cppcc.db?mode=rwc".into(),
+            database_max_connections: 10,
+            redis_url: None,
+            redis_key_prefix: "cppcc:".into(),
+            jwt_secret: None,
+            jwt_issuer: "cppcc-api".into(),
+            jwt_audience: "cppcc-app".into(),
+            access_token_ttl_secs: 15 * 60,
+            refresh_token_ttl_secs: 30 * 24 * 3600,
+            bind_addr: "127.0.0.1:8000".into(),
+            admin_phone: None,
+            admin_password: None,
+            admin_name: "系统管理员".into(),
+            bootstrap_organization_name: "市政协".into(),
+            login_max_failures_per_phone: 5,
+            login_max_failures_per_ip: 50,
+            login_failure_window_secs: 15 * 60,
+            trust_forwarded_for: false,
+            max_body_bytes: 1024 * 1024,
+            graphql_max_depth: 12,
+            graphql_max_complexity: 5000,
+        }
+    }
+}
+
+/// figment reads `ADMIN_PHONE=13800000000` as a number; these keys are text whatever
+/// they look like.
+mod lossy {
+    use secrecy::SecretString;
+    use serde::{Deserialize, Deserializer};
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Text {
+        S(String),
+        U(u64),
+        I(i64),
+        F(f64),
+        B(bool),
+    }
+
+    pub fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        Ok(Option::<Text>::deserialize(d)?.map(|t| match t {
+            Text::S(s) => s,
+            Text::U(n) => n.to_string(),
+            Text::I(n) => n.to_string(),
+            Text::F(n) => n.to_string(),
+            Text::B(b) => b.to_string(),
+        }))
+    }
+
+    pub fn opt_secret<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SecretString>, D::Error> {
+        Ok(opt_string(d)?.map(SecretString::from))
+    }
+}
+
+/// The shortest `JWT_SECRET` accepted in production (HS256 wants at least 256 bits).
+pub const MIN_JWT_SECRET_LEN: usize = 32;
+
+impl Settings {
+    /// Defaults ← config file ← environment.
+    pub fn load() -> Result<Self, String> {
+        let file = std::env::var("CONFIG_FILE").unwrap_or_else(|_| "config.toml".into());
+        Figment::new()
+            .merge(Toml::file(file))
+            .merge(Env::raw().only(KEYS))
+            .extract()
+            .map_err(|e| format!("configuration: {e}"))
+    }
+
+    pub fn access_token_ttl(&self) -> Duration {
+        Duration::from_secs(self.access_token_ttl_secs)
+    }
+
+    pub fn refresh_token_ttl(&self) -> Duration {
+        Duration::from_secs(self.refresh_token_ttl_secs)
+    }
+
+    pub fn login_failure_window(&self) -> Duration {
+        Duration::from_secs(self.login_failure_window_secs)
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.starts_with("sqlite:")
+    }
+
+    /// Reasons the server must not start with these settings, one line each.
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        if self.access_token_ttl_secs == 0 || self.refresh_token_ttl_secs <= self.access_token_ttl_secs {
+            problems
+                .push("REFRESH_TOKEN_TTL_SECS must be longer than ACCESS_TOKEN_TTL_SECS, and both above zero".into());
+        }
+        if self.app_env == AppEnv::Production {
+            if self.redis_url.is_none() {
+                problems.push(
+                    "APP_ENV=production needs REDIS_URL: sessions and rate limits must be shared by every server process"
+                        .into(),
+                );
+            }
+            let secret_len = self.jwt_secret.as_ref().map_or(0, |s| s.expose_secret().len());
+            if secret_len < MIN_JWT_SECRET_LEN {
+                problems.push(format!(
+                    "APP_ENV=production needs a JWT_SECRET of at least {MIN_JWT_SECRET_LEN} random characters"
+                ));
+            }
+            if self.is_sqlite() {
+                problems.push(
+                    "APP_ENV=production needs DATABASE_URL=postgres://…: SQLite is the single-process quick-start default"
+                        .into(),
+                );
+            }
+        }
+        problems
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn production() -> Settings {
+        Settings {
+            app_env: AppEnv::Production,
+            database_url: "postgres://db/cppcc".into(),
+            redis_url: Some("redis://127.0.0.1".into()),
+            jwt_secret: Some(SecretString::from("x".repeat(MIN_JWT_SECRET_LEN))),
+            ..Settings::default()
+        }
+    }
+
+    #[test]
+    fn development_defaults_start() {
+        assert!(Settings::default().problems().is_empty());
+    }
+
+    #[test]
+    fn complete_production_settings_start() {
+        assert!(production().problems().is_empty());
+    }
+
+    #[test]
+    fn production_refuses_missing_redis_weak_secret_and_sqlite() {
+        let no_redis = Settings { redis_url: None, ..production() };
+        assert!(no_redis.problems()[0].contains("REDIS_URL"));
+
+        let weak = Settings { jwt_secret: Some(SecretString::from("short")), ..production() };
+        assert!(weak.problems()[0].contains("JWT_SECRET"));
+        let none = Settings { jwt_secret: None, ..production() };
+        assert!(none.problems()[0].contains("JWT_SECRET"));
+
+        let sqlite = Settings { database_url: "sqlite://x.db".into(), ..production() };
+        assert!(sqlite.problems()[0].contains("postgres"));
+
+        let all = Settings { app_env: AppEnv::Production, ..Settings::default() };
+        assert_eq!(all.problems().len(), 3, "{:?}", all.problems());
+    }
+
+    #[test]
+    fn refresh_must_outlive_access() {
+        let s = Settings { refresh_token_ttl_secs: 60, access_token_ttl_secs: 900, ..Settings::default() };
+        assert_eq!(s.problems().len(), 1);
+    }
+}

@@ -1,0 +1,25 @@
+//! Database connection and migrations. SQLite is the embedded default (one file, no
+//! setup); PostgreSQL is for production. Migrations run at every start.
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, sqlx::sqlite::SqliteJournalMode};
+
+use crate::config::Settings;
+
+pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, String> {
+    let mut opts = ConnectOptions::new(settings.database_url.clone());
+    opts.max_connections(settings.database_max_connections)
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false);
+    if settings.is_sqlite() {
+        // WAL lets readers go on during a write; the busy timeout makes concurrent writers
+        // wait for each other instead of failing with "database is locked".
+        opts.map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(SqliteJournalMode::Wal).busy_timeout(Duration::from_secs(10)).foreign_keys(true)
+        });
+    }
+    let db = Database::connect(opts).await.map_err(|e| format!("database: cannot connect: {e}"))?;
+    Migrator::up(&db, None).await.map_err(|e| format!("database: migration failed: {e}"))?;
+    Ok(db)
+}

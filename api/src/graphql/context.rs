@@ -1,0 +1,55 @@
+//! What resolvers ask the request context for: the shared state, the viewer, the actor.
+use async_graphql::{Context, ID};
+use uuid::Uuid;
+
+use crate::{
+    auth::{ClientInfo, Viewer},
+    error::{AppError, AppResult},
+    organizations::access::Actor,
+    state::State,
+};
+
+pub trait ContextExt {
+    fn state(&self) -> AppResult<&State>;
+    /// The authenticated viewer, or `UNAUTHENTICATED`.
+    fn viewer(&self) -> AppResult<&Viewer>;
+    fn viewer_opt(&self) -> Option<&Viewer>;
+    fn client(&self) -> ClientInfo;
+}
+
+impl ContextExt for Context<'_> {
+    fn state(&self) -> AppResult<&State> {
+        self.data::<State>().map_err(|_| AppError::internal("application state missing from schema"))
+    }
+
+    fn viewer(&self) -> AppResult<&Viewer> {
+        self.viewer_opt().ok_or_else(|| AppError::unauthenticated("请先登录"))
+    }
+
+    fn viewer_opt(&self) -> Option<&Viewer> {
+        self.data_opt::<Viewer>()
+    }
+
+    fn client(&self) -> ClientInfo {
+        self.data_opt::<ClientInfo>().cloned().unwrap_or(ClientInfo { ip: "unknown".into() })
+    }
+}
+
+/// The viewer with their organization loaded, for rules that compare organizations.
+pub async fn actor(ctx: &Context<'_>) -> AppResult<Actor> {
+    let viewer = ctx.viewer()?;
+    Actor::load(&ctx.state()?.db, viewer).await
+}
+
+/// Parses a GraphQL `ID` argument; a malformed one is a `BAD_USER_INPUT` on `field`.
+pub fn parse_id(id: &ID, field: &str) -> AppResult<Uuid> {
+    id.parse::<Uuid>().map_err(|_| AppError::bad_input(field, "ID 格式不正确"))
+}
+
+pub fn parse_ids(ids: &[ID], field: &str) -> AppResult<Vec<Uuid>> {
+    ids.iter().map(|id| parse_id(id, field)).collect()
+}
+
+pub fn to_id(id: Uuid) -> ID {
+    ID(id.to_string())
+}

@@ -1,0 +1,52 @@
+//! Shared short-lived state (sessions, rate-limit counters): Redis in production, a map in
+//! this process for the quick start. Both implement the same small set of primitives, so
+//! the rules built on them (`auth::sessions`, `auth::rate_limit`) are written once.
+//!
+//! Every operation that must not interleave with another (compare-and-set, counters that
+//! start their own window) is atomic in both implementations: a Lua script or a
+//! transaction in Redis, one lock in memory.
+mod memory;
+mod redis_store;
+
+use std::{collections::HashMap, time::Duration};
+
+use async_trait::async_trait;
+
+pub use memory::MemoryKv;
+pub use redis_store::RedisKv;
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct KvError(pub String);
+
+pub type KvResult<T> = Result<T, KvError>;
+
+#[async_trait]
+pub trait Kv: Send + Sync {
+    /// All fields of a hash; empty when the key does not exist.
+    async fn hash_get_all(&self, key: &str) -> KvResult<HashMap<String, String>>;
+    /// Sets fields of a hash (creating it) and, if given, its time to live.
+    async fn hash_set(&self, key: &str, fields: &[(&str, String)], ttl: Option<Duration>) -> KvResult<()>;
+    /// Sets fields only while `guard_field` still holds `expected` (false otherwise,
+    /// including when the key is gone). Compare-and-set for refresh rotation, and a way
+    /// to touch a session without resurrecting one that was just revoked.
+    async fn hash_set_if(
+        &self,
+        key: &str,
+        guard_field: &str,
+        expected: &str,
+        fields: &[(&str, String)],
+        ttl: Option<Duration>,
+    ) -> KvResult<bool>;
+    async fn delete(&self, keys: &[String]) -> KvResult<()>;
+    async fn set_add(&self, key: &str, member: &str, ttl: Option<Duration>) -> KvResult<()>;
+    async fn set_remove(&self, key: &str, members: &[String]) -> KvResult<()>;
+    async fn set_members(&self, key: &str) -> KvResult<Vec<String>>;
+    /// Adds one to a counter whose window starts at its first increment; returns the new
+    /// count and the seconds left in the window.
+    async fn incr_in_window(&self, key: &str, window: Duration) -> KvResult<(u64, u64)>;
+    /// A counter's value and the seconds left in its window (0, 0 when absent).
+    async fn counter(&self, key: &str) -> KvResult<(u64, u64)>;
+    async fn ping(&self) -> KvResult<()>;
+    fn backend(&self) -> &'static str;
+}

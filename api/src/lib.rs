@@ -1,0 +1,20 @@
+//! The CPPCC member app's API server: a GraphQL endpoint for members' phones, the office
+//! and handling units, and admins in the playground.
+//!
+//! Layout: one module per domain area (`auth`, `organizations`, `members`), each with its
+//! rules in `service` (plain functions, no GraphQL) and a thin `graphql` face; `graphql`
+//! merges them into one schema; `http` is the web surface; `app` wires it all at start-up.
+pub mod app;
+pub mod auth;
+pub mod bootstrap;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod kv;
+pub mod members;
+pub mod organizations;
+pub mod phone;
+pub mod state;

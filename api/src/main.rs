@@ -1,0 +1,92 @@
+//! `api` — serve (default), `api seed-demo`, `api export-schema`.
+use std::process::ExitCode;
+
+use api::{app, config::Settings, demo, graphql};
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser)]
+#[command(about = "政协委员履职平台 API server")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (the default).
+    Serve,
+    /// Load the demo data set (a province, a city, a county, sectors, members…) once.
+    SeedDemo,
+    /// Write the GraphQL schema (SDL) to a file.
+    ExportSchema {
+        #[arg(long, default_value = "schema.graphql")]
+        output: String,
+    },
+}
+
+fn init_logging() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).init();
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Some(Command::ExportSchema { output }) = &cli.command {
+        return match std::fs::write(output, graphql::sdl()) {
+            Ok(()) => {
+                println!("wrote {output}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("{output}: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    init_logging();
+    let settings = match Settings::load() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = match cli.command {
+        Some(Command::SeedDemo) => seed_demo(settings).await,
+        _ => serve(settings).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            for line in e.lines() {
+                eprintln!("error: {line}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(settings: Settings) -> Result<(), String> {
+    let (addr, _state, server) = app::spawn(settings).await?;
+    tracing::info!("listening on http://{addr} (GraphQL IDE at http://{addr}/graphql)");
+    server.await.map_err(|e| format!("server: {e}"))
+}
+
+async fn seed_demo(settings: Settings) -> Result<(), String> {
+    let state = app::build_state(settings).await?;
+    api::bootstrap::first_start(&state).await.map_err(|e| e.to_string())?;
+    match demo::seed(&state).await.map_err(|e| e.to_string())? {
+        None => println!("演示数据已存在（{}），未重复导入。", demo::DEMO_CITY),
+        Some(summary) => {
+            println!("已导入演示数据：示例省政协 → {} → 示例区政协。", demo::DEMO_CITY);
+            println!("演示账号（密码均为 {}）：", summary.password);
+            for (phone, label) in summary.logins {
+                println!("  {phone}  {label}");
+            }
+            println!("  13900000002 … 13900000024  其他委员");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,374 @@
+//! Rules for users and memberships.
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::{Expr, ExprTrait, LikeExpr, Query},
+};
+use uuid::Uuid;
+
+use crate::{
+    auth::{password, sessions::Sessions},
+    error::{AppError, AppResult},
+    organizations::{
+        access::{Actor, can_grant, require},
+        service::{clean_name, find_org},
+    },
+    phone,
+};
+use entity::{Office, Party, Role, UserStatus, handling_unit, membership, organization, sector, user};
+
+/// A user's memberships, oldest first (the first is where a login lands by default).
+pub async fn memberships_of(db: &impl ConnectionTrait, user: Uuid) -> AppResult<Vec<membership::Model>> {
+    Ok(membership::Entity::find()
+        .filter(membership::Column::UserId.eq(user))
+        .order_by_asc(membership::Column::CreatedAt)
+        .order_by_asc(membership::Column::Id)
+        .all(db)
+        .await?)
+}
+
+fn phone_taken(err: DbErr) -> AppError {
+    if AppError::is_unique_violation(&err) { AppError::conflict("phone", "该手机号已注册") } else { err.into() }
+}
+
+pub struct NewUser {
+    pub phone: String,
+    pub name: String,
+    pub password: String,
+}
+
+/// Inserts a user without permission checks (bootstrap, demo data, and `create_user`).
+pub async fn insert_user(
+    db: &impl ConnectionTrait,
+    input: NewUser,
+    must_change_password: bool,
+) -> AppResult<user::Model> {
+    let phone = phone::normalize(&input.phone, "phone")?;
+    let name = clean_name(&input.name, "name")?;
+    password::check_strength(&input.password, "password")?;
+    let hash = password::hash(input.password).await?;
+    let now = Utc::now();
+    user::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        phone: Set(phone),
+        name: Set(name),
+        password_hash: Set(hash),
+        status: Set(UserStatus::Active),
+        must_change_password: Set(must_change_password),
+        password_changed_at: Set(now),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await
+    .map_err(phone_taken)
+}
+
+pub async fn create_user(db: &impl ConnectionTrait, actor: &Actor, input: NewUser) -> AppResult<user::Model> {
+    require(actor.viewer.is_office())?;
+    insert_user(db, input, false).await
+}
+
+/// A user may be changed by whoever manages every one of their memberships; a user with
+/// none yet (just created) by any staff or admin.
+async fn require_manages_user(db: &impl ConnectionTrait, actor: &Actor, target: Uuid) -> AppResult<user::Model> {
+    require(actor.viewer.is_office())?;
+    let found = user::Entity::find_by_id(target).one(db).await?.ok_or_else(|| AppError::not_found("用户不存在"))?;
+    for m in memberships_of(db, target).await? {
+        let org = find_org(db, m.organization_id, "id").await?;
+        require(can_grant(actor, &org, m.role))?;
+    }
+    Ok(found)
+}
+
+pub struct UserChanges {
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    /// A reset by the office: the user is asked to choose a new one, other sessions end.
+    pub password: Option<String>,
+}
+
+pub async fn update_user(
+    db: &impl ConnectionTrait,
+    sessions: &Sessions,
+    actor: &Actor,
+    id: Uuid,
+    changes: UserChanges,
+) -> AppResult<user::Model> {
+    let found = require_manages_user(db, actor, id).await?;
+    let mut am: user::ActiveModel = found.into();
+    if let Some(name) = changes.name {
+        am.name = Set(clean_name(&name, "name")?);
+    }
+    if let Some(raw) = changes.phone {
+        am.phone = Set(phone::normalize(&raw, "phone")?);
+    }
+    let reset = changes.password.is_some();
+    if let Some(new) = changes.password {
+        password::check_strength(&new, "password")?;
+        am.password_hash = Set(password::hash(new).await?);
+        am.must_change_password = Set(true);
+        am.password_changed_at = Set(Utc::now());
+    }
+    am.updated_at = Set(Utc::now());
+    let updated = am.update(db).await.map_err(phone_taken)?;
+    if reset {
+        sessions.revoke_all(id, None).await?;
+    }
+    Ok(updated)
+}
+
+/// Disables (or re-enables) an account. Disabling ends all of its sessions at once.
+pub async fn set_user_status(
+    db: &impl ConnectionTrait,
+    sessions: &Sessions,
+    actor: &Actor,
+    id: Uuid,
+    status: UserStatus,
+) -> AppResult<user::Model> {
+    if id == actor.viewer.user_id {
+        return Err(AppError::bad_input("id", "不能停用自己的账号"));
+    }
+    let found = require_manages_user(db, actor, id).await?;
+    let mut am: user::ActiveModel = found.into();
+    am.status = Set(status);
+    am.updated_at = Set(Utc::now());
+    let updated = am.update(db).await?;
+    if status == UserStatus::Disabled {
+        let ended = sessions.revoke_all(id, None).await?;
+        tracing::info!(user = %id, sessions = ended, "user disabled");
+    }
+    Ok(updated)
+}
+
+/// The member-specific attributes of a membership.
+#[derive(Default)]
+pub struct MembershipFields {
+    pub role: Option<Role>,
+    pub sector_id: Option<Option<Uuid>>,
+    pub party: Option<Option<Party>>,
+    pub standing_committee: Option<bool>,
+    pub office: Option<Option<Office>>,
+    pub term: Option<Option<i32>>,
+    pub handling_unit_id: Option<Option<Uuid>>,
+}
+
+/// Checks references against the organization and the UNIT ⇔ handling unit rule, on the
+/// membership as it will be after the change.
+async fn check_membership(db: &impl ConnectionTrait, m: &membership::ActiveModel) -> AppResult<()> {
+    let org = *m.organization_id.as_ref();
+    if let Some(sector_id) = *m.sector_id.as_ref() {
+        let found = sector::Entity::find_by_id(sector_id).one(db).await?;
+        if found.is_none_or(|s| s.organization_id != org) {
+            return Err(AppError::bad_input("sectorId", "界别不存在或不属于该政协组织"));
+        }
+    }
+    match (*m.role.as_ref(), *m.handling_unit_id.as_ref()) {
+        (Role::Unit, None) => return Err(AppError::bad_input("handlingUnitId", "承办单位账号须指定所属承办单位")),
+        (Role::Unit, Some(unit)) => {
+            let found = handling_unit::Entity::find_by_id(unit).one(db).await?;
+            if found.is_none_or(|u| u.organization_id != org) {
+                return Err(AppError::bad_input("handlingUnitId", "承办单位不存在或不属于该政协组织"));
+            }
+        }
+        (_, Some(_)) => return Err(AppError::bad_input("handlingUnitId", "只有承办单位账号可以指定承办单位")),
+        (_, None) => {}
+    }
+    if let Some(term) = *m.term.as_ref()
+        && !(1..=99).contains(&term)
+    {
+        return Err(AppError::bad_input("term", "届次应为1到99"));
+    }
+    Ok(())
+}
+
+fn apply_fields(am: &mut membership::ActiveModel, f: MembershipFields) {
+    if let Some(role) = f.role {
+        am.role = Set(role);
+    }
+    if let Some(v) = f.sector_id {
+        am.sector_id = Set(v);
+    }
+    if let Some(v) = f.party {
+        am.party = Set(v);
+    }
+    if let Some(v) = f.standing_committee {
+        am.standing_committee = Set(v);
+    }
+    if let Some(v) = f.office {
+        am.office = Set(v);
+    }
+    if let Some(v) = f.term {
+        am.term = Set(v);
+    }
+    if let Some(v) = f.handling_unit_id {
+        am.handling_unit_id = Set(v);
+    }
+}
+
+pub async fn add_membership(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    user_id: Uuid,
+    organization_id: Uuid,
+    fields: MembershipFields,
+) -> AppResult<membership::Model> {
+    let role = fields.role.ok_or_else(|| AppError::bad_input("role", "请指定角色"))?;
+    let org = find_org(db, organization_id, "organizationId").await?;
+    require(can_grant(actor, &org, role))?;
+    user::Entity::find_by_id(user_id).one(db).await?.ok_or_else(|| AppError::bad_input("userId", "用户不存在"))?;
+    insert_membership(db, user_id, &org, fields).await
+}
+
+/// Inserts a membership after checking its references (no permission check).
+pub async fn insert_membership(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    org: &organization::Model,
+    fields: MembershipFields,
+) -> AppResult<membership::Model> {
+    let now = Utc::now();
+    let mut am = membership::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(user_id),
+        organization_id: Set(org.id),
+        role: Set(Role::Member),
+        sector_id: Set(None),
+        party: Set(None),
+        standing_committee: Set(false),
+        office: Set(None),
+        term: Set(None),
+        handling_unit_id: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    apply_fields(&mut am, fields);
+    check_membership(db, &am).await?;
+    am.insert(db).await.map_err(|e| {
+        if AppError::is_unique_violation(&e) {
+            AppError::conflict("userId", "该用户已在此政协组织中")
+        } else {
+            e.into()
+        }
+    })
+}
+
+async fn managed_membership(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+) -> AppResult<(membership::Model, organization::Model)> {
+    let found =
+        membership::Entity::find_by_id(id).one(db).await?.ok_or_else(|| AppError::not_found("委员身份不存在"))?;
+    let org = find_org(db, found.organization_id, "id").await?;
+    require(can_grant(actor, &org, found.role))?;
+    Ok((found, org))
+}
+
+pub async fn update_membership(
+    db: &impl ConnectionTrait,
+    sessions: &Sessions,
+    actor: &Actor,
+    id: Uuid,
+    fields: MembershipFields,
+) -> AppResult<membership::Model> {
+    let (found, org) = managed_membership(db, actor, id).await?;
+    if let Some(role) = fields.role {
+        require(can_grant(actor, &org, role))?;
+    }
+    let role_before = found.role;
+    let mut am: membership::ActiveModel = found.into();
+    apply_fields(&mut am, fields);
+    check_membership(db, &am).await?;
+    am.updated_at = Set(Utc::now());
+    let updated = am.update(db).await?;
+    if updated.role != role_before {
+        sessions.apply_membership_change(updated.user_id, updated.organization_id, Some(updated.role)).await?;
+    }
+    Ok(updated)
+}
+
+pub async fn remove_membership(
+    db: &impl ConnectionTrait,
+    sessions: &Sessions,
+    actor: &Actor,
+    id: Uuid,
+) -> AppResult<membership::Model> {
+    let (found, _) = managed_membership(db, actor, id).await?;
+    if found.user_id == actor.viewer.user_id && found.organization_id == actor.org.id {
+        return Err(AppError::bad_input("id", "不能移除自己当前使用的身份"));
+    }
+    membership::Entity::delete_by_id(found.id).exec(db).await?;
+    sessions.apply_membership_change(found.user_id, found.organization_id, None).await?;
+    Ok(found)
+}
+
+#[derive(Default)]
+pub struct MemberFilter {
+    pub role: Option<Role>,
+    pub sector_id: Option<Uuid>,
+    pub party: Option<Party>,
+    pub standing_committee: Option<bool>,
+    pub search: Option<String>,
+}
+
+/// `%`, `_` and `\` in what the user typed match themselves.
+pub fn like_contains(text: &str) -> LikeExpr {
+    let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    LikeExpr::new(format!("%{escaped}%")).escape('\\')
+}
+
+/// A page of the member directory of `org`, in joining order, after the cursor `after`.
+/// Returns the rows (up to `limit + 1`, the extra one telling that more follow) and the
+/// total of the filtered list. Phone search only for the office (`search_phone`).
+pub async fn list_members(
+    db: &impl ConnectionTrait,
+    org: Uuid,
+    filter: MemberFilter,
+    search_phone: bool,
+    after: Option<Uuid>,
+    limit: u64,
+) -> AppResult<(Vec<membership::Model>, u64)> {
+    let mut cond = Condition::all()
+        .add(membership::Column::OrganizationId.eq(org))
+        .add(membership::Column::Role.eq(filter.role.unwrap_or(Role::Member)));
+    if let Some(sector) = filter.sector_id {
+        cond = cond.add(membership::Column::SectorId.eq(sector));
+    }
+    if let Some(party) = filter.party {
+        cond = cond.add(membership::Column::Party.eq(party));
+    }
+    if let Some(sc) = filter.standing_committee {
+        cond = cond.add(membership::Column::StandingCommittee.eq(sc));
+    }
+    if let Some(text) = filter.search.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()) {
+        let mut matches = Condition::any().add(Expr::col(user::Column::Name).like(like_contains(&text)));
+        if search_phone {
+            matches = matches.add(Expr::col(user::Column::Phone).like(like_contains(&text)));
+        }
+        let users = Query::select().column(user::Column::Id).from(user::Entity).cond_where(matches).to_owned();
+        cond = cond.add(membership::Column::UserId.in_subquery(users));
+    }
+    let total = membership::Entity::find().filter(cond.clone()).count(db).await?;
+    let mut page = membership::Entity::find().filter(cond);
+    if let Some(after) = after {
+        page = page.filter(membership::Column::Id.gt(after));
+    }
+    let rows = page.order_by_asc(membership::Column::Id).limit(limit + 1).all(db).await?;
+    Ok((rows, total))
+}
+
+/// A user an office actor may look at: one with a membership the actor manages, or none.
+pub async fn visible_user(db: &impl ConnectionTrait, actor: &Actor, id: Uuid) -> AppResult<user::Model> {
+    require(actor.viewer.is_office())?;
+    let found = user::Entity::find_by_id(id).one(db).await?.ok_or_else(|| AppError::not_found("用户不存在"))?;
+    let memberships = memberships_of(db, id).await?;
+    let mut visible = memberships.is_empty() || id == actor.viewer.user_id;
+    for m in &memberships {
+        let org = find_org(db, m.organization_id, "id").await?;
+        visible |= crate::organizations::access::can_manage_org(actor, &org);
+    }
+    if visible { Ok(found) } else { Err(AppError::not_found("用户不存在")) }
+}

@@ -1,0 +1,117 @@
+//! Who may manage what. Admins manage their organization and everything below it; staff
+//! manage the members (and member-facing catalogues) of their own organization only.
+use sea_orm::{ConnectionTrait, EntityTrait};
+
+use crate::{
+    auth::Viewer,
+    error::{AppError, AppResult},
+};
+use entity::{Role, organization};
+
+/// An authenticated viewer together with the organization they act in.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub viewer: Viewer,
+    pub org: organization::Model,
+}
+
+impl Actor {
+    pub async fn load(db: &impl ConnectionTrait, viewer: &Viewer) -> AppResult<Self> {
+        let org = organization::Entity::find_by_id(viewer.organization_id)
+            .one(db)
+            .await?
+            .ok_or_else(|| AppError::unauthenticated("所在政协组织已不存在，请重新登录"))?;
+        Ok(Self { viewer: viewer.clone(), org })
+    }
+
+    pub fn role(&self) -> Role {
+        self.viewer.role
+    }
+}
+
+/// Whether the actor may change `target`'s own records (catalogues, members).
+pub fn can_manage_org(actor: &Actor, target: &organization::Model) -> bool {
+    match actor.role() {
+        Role::Admin => actor.org.contains(target),
+        Role::Staff => actor.org.id == target.id,
+        Role::Member | Role::Unit => false,
+    }
+}
+
+/// Whether the actor may give (or take away) `role` in `target`. Staff handle members and
+/// unit operators; only admins create other staff and admins.
+pub fn can_grant(actor: &Actor, target: &organization::Model, role: Role) -> bool {
+    can_manage_org(actor, target) && (actor.role() == Role::Admin || matches!(role, Role::Member | Role::Unit))
+}
+
+/// Organizations themselves (creating children, renaming) are for admins of an ancestor.
+pub fn can_administer(actor: &Actor, target: &organization::Model) -> bool {
+    actor.role() == Role::Admin && actor.org.contains(target)
+}
+
+pub fn require(allowed: bool) -> AppResult<()> {
+    if allowed { Ok(()) } else { Err(AppError::forbidden("没有权限执行此操作")) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Utc;
+    use entity::OrganizationLevel;
+    use uuid::Uuid;
+
+    fn org(path: &str) -> organization::Model {
+        organization::Model {
+            id: Uuid::now_v7(),
+            name: path.into(),
+            short_name: None,
+            level: OrganizationLevel::Municipal,
+            parent_id: None,
+            path: path.into(),
+            region: None,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        }
+    }
+
+    fn actor(role: Role, org: &organization::Model) -> Actor {
+        Actor {
+            viewer: Viewer { user_id: Uuid::nil(), session_id: String::new(), organization_id: org.id, role },
+            org: org.clone(),
+        }
+    }
+
+    #[test]
+    fn admins_reach_down_not_up_or_sideways() {
+        let province = org("/p/");
+        let city = org("/p/c/");
+        let other = org("/p/d/");
+        let admin = actor(Role::Admin, &city);
+        assert!(can_manage_org(&admin, &city));
+        assert!(!can_manage_org(&admin, &province));
+        assert!(!can_manage_org(&admin, &other));
+        assert!(can_manage_org(&actor(Role::Admin, &province), &city));
+        assert!(can_grant(&admin, &city, Role::Admin));
+    }
+
+    #[test]
+    fn staff_manage_members_of_their_own_organization_only() {
+        let city = org("/p/c/");
+        let county = org("/p/c/x/");
+        let staff = actor(Role::Staff, &city);
+        assert!(can_grant(&staff, &city, Role::Member));
+        assert!(can_grant(&staff, &city, Role::Unit));
+        assert!(!can_grant(&staff, &city, Role::Staff));
+        assert!(!can_grant(&staff, &city, Role::Admin));
+        assert!(!can_manage_org(&staff, &county));
+        assert!(!can_administer(&staff, &city));
+    }
+
+    #[test]
+    fn members_and_units_manage_nothing() {
+        let city = org("/c/");
+        for role in [Role::Member, Role::Unit] {
+            assert!(!can_manage_org(&actor(role, &city), &city));
+        }
+    }
+}

@@ -1,0 +1,5 @@
+//! Organizations (the tenant tree) and their catalogues: sectors with conveners, special
+//! committees, handling units.
+pub mod access;
+pub mod graphql;
+pub mod service;

@@ -1,0 +1,22 @@
+//! What every request can reach: settings, the database, the shared store and the
+//! services built on it. Built once at start-up and shared behind an `Arc`.
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use crate::{
+    auth::{rate_limit::LoginLimiter, sessions::Sessions, tokens::Tokens},
+    config::Settings,
+    kv::Kv,
+};
+
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub db: DatabaseConnection,
+    pub kv: Arc<dyn Kv>,
+    pub sessions: Sessions,
+    pub tokens: Tokens,
+    pub limiter: LoginLimiter,
+}
+
+pub type State = Arc<AppState>;

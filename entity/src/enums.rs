@@ -1,0 +1,113 @@
+//! Enumerations stored as short strings, so that the same rows read the same on SQLite
+//! and PostgreSQL and new variants need no database type migration.
+use sea_orm::entity::prelude::*;
+
+/// 政协组织的级别.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum OrganizationLevel {
+    #[sea_orm(string_value = "NATIONAL")]
+    National,
+    #[sea_orm(string_value = "PROVINCIAL")]
+    Provincial,
+    #[sea_orm(string_value = "MUNICIPAL")]
+    Municipal,
+    #[sea_orm(string_value = "COUNTY")]
+    County,
+}
+
+impl OrganizationLevel {
+    /// 0 for the national committee, growing downwards.
+    pub fn depth(self) -> u8 {
+        match self {
+            Self::National => 0,
+            Self::Provincial => 1,
+            Self::Municipal => 2,
+            Self::County => 3,
+        }
+    }
+}
+
+/// A user's role in one organization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum Role {
+    #[sea_orm(string_value = "MEMBER")]
+    Member,
+    #[sea_orm(string_value = "STAFF")]
+    Staff,
+    #[sea_orm(string_value = "UNIT")]
+    Unit,
+    #[sea_orm(string_value = "ADMIN")]
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Member => "MEMBER",
+            Self::Staff => "STAFF",
+            Self::Unit => "UNIT",
+            Self::Admin => "ADMIN",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "MEMBER" => Some(Self::Member),
+            "STAFF" => Some(Self::Staff),
+            "UNIT" => Some(Self::Unit),
+            "ADMIN" => Some(Self::Admin),
+            _ => None,
+        }
+    }
+}
+
+/// 党派: CPC, the eight democratic parties, and non-party people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum Party {
+    #[sea_orm(string_value = "CPC")]
+    Cpc,
+    #[sea_orm(string_value = "RCCK")]
+    Rcck,
+    #[sea_orm(string_value = "CDL")]
+    Cdl,
+    #[sea_orm(string_value = "CNDCA")]
+    Cndca,
+    #[sea_orm(string_value = "CAPD")]
+    Capd,
+    #[sea_orm(string_value = "CPWDP")]
+    Cpwdp,
+    #[sea_orm(string_value = "CZGP")]
+    Czgp,
+    #[sea_orm(string_value = "JS")]
+    Js,
+    #[sea_orm(string_value = "TDSGL")]
+    Tdsgl,
+    #[sea_orm(string_value = "NONPARTY")]
+    NonParty,
+}
+
+/// 职务 of a member within the committee's leadership.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+pub enum Office {
+    #[sea_orm(string_value = "CHAIR")]
+    Chair,
+    #[sea_orm(string_value = "VICE_CHAIR")]
+    ViceChair,
+    #[sea_orm(string_value = "SECRETARY_GENERAL")]
+    SecretaryGeneral,
+    #[sea_orm(string_value = "DEPUTY_SECRETARY_GENERAL")]
+    DeputySecretaryGeneral,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum UserStatus {
+    #[sea_orm(string_value = "ACTIVE")]
+    Active,
+    #[sea_orm(string_value = "DISABLED")]
+    Disabled,
+}

@@ -1,0 +1,13 @@
+//! sea-orm entities: one module per table. Models are plain data; the rules that act on
+//! them live in the `api` crate's domain modules, and GraphQL types wrap them there (an
+//! entity is never exposed to clients as it is).
+pub mod enums;
+pub mod handling_unit;
+pub mod membership;
+pub mod organization;
+pub mod sector;
+pub mod sector_convener;
+pub mod special_committee;
+pub mod user;
+
+pub use enums::*;

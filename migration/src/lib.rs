@@ -1,0 +1,15 @@
+//! Database migrations. Each file is frozen once it has landed: a schema change is a new
+//! timestamped file. The crate deliberately does not depend on `entity`, so that old
+//! migrations keep describing the schema as it was when they were written.
+pub use sea_orm_migration::prelude::*;
+
+mod m20261126_000001_accounts_and_organizations;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261126_000001_accounts_and_organizations::Migration)]
+    }
+}

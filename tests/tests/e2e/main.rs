@@ -1,0 +1,10 @@
+//! End-to-end tests over HTTP, each against PostgreSQL and SQLite with real Redis.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+
+mod helpers;
+
+mod accounts;
+mod auth;
+mod limits;
+mod members;
+mod startup;
