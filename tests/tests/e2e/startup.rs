@@ -92,3 +92,29 @@ async fn production_refuses_unsafe_settings() {
     assert!(reasons.contains("JWT_SECRET"));
     assert!(reasons.contains("postgres"));
 }
+
+async fn quick_start_keeps_sessions_in_process(backend: Backend) {
+    let app = crate::helpers::spawn_app_with(backend, |s| s.redis_url = None).await;
+    let ready: serde_json::Value =
+        app.http.get(format!("{}/readyz", app.base)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(ready["sessionStore"]["backend"], "memory");
+
+    let tokens = app.login(crate::helpers::ADMIN_PHONE, crate::helpers::ADMIN_PASSWORD).await;
+    let rotated = app
+        .gql(
+            None,
+            "mutation($t: String!) { refreshSession(refreshToken: $t) { accessToken } }",
+            json!({ "t": tokens.refresh }),
+        )
+        .await;
+    let access = rotated.data()["refreshSession"]["accessToken"].as_str().unwrap().to_owned();
+    app.gql(Some(&access), "{ me { id } }", json!({})).await.data();
+    app.gql(Some(&access), "mutation { logout { endedSessions } }", json!({})).await.data();
+    app.gql(Some(&access), "{ me { id } }", json!({})).await.refused("UNAUTHENTICATED");
+
+    for _ in 0..5 {
+        app.try_login(crate::helpers::ADMIN_PHONE, "Wrong-pass-1").await.refused("UNAUTHENTICATED");
+    }
+    app.try_login(crate::helpers::ADMIN_PHONE, crate::helpers::ADMIN_PASSWORD).await.refused("RATE_LIMITED");
+}
+both!(quick_start_keeps_sessions_in_process);
