@@ -26,7 +26,7 @@ pub async fn build_state(settings: Settings) -> Result<State, String> {
     if !problems.is_empty() {
         return Err(problems.join("\n"));
     }
-    let db = db::connect(&settings).await?;
+    let (db, queries) = db::connect(&settings).await?;
     let kv: Arc<dyn Kv> = match &settings.redis_url {
         Some(url) => Arc::new(RedisKv::connect(url).await.map_err(|e| format!("REDIS_URL: {e}"))?),
         None => {
@@ -55,7 +55,7 @@ pub async fn build_state(settings: Settings) -> Result<State, String> {
         settings.login_max_failures_per_ip,
         settings.login_failure_window(),
     );
-    Ok(Arc::new(AppState { settings: Arc::new(settings), db, kv, sessions, tokens, limiter }))
+    Ok(Arc::new(AppState { settings: Arc::new(settings), db, kv, sessions, tokens, limiter, queries }))
 }
 
 pub fn schema(state: &State) -> graphql::AppSchema {

@@ -1,13 +1,30 @@
 //! Database connection and migrations. SQLite is the embedded default (one file, no
 //! setup); PostgreSQL is for production. Migrations run at every start.
-use std::time::Duration;
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, sqlx::sqlite::SqliteJournalMode};
 
 use crate::config::Settings;
 
-pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, String> {
+/// Counts the SQL statements this process sends (shown by tests that guard the hot paths
+/// against N+1 queries).
+#[derive(Clone, Default)]
+pub struct QueryCounter(Arc<AtomicU64>);
+
+impl QueryCounter {
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+pub async fn connect(settings: &Settings) -> Result<(DatabaseConnection, QueryCounter), String> {
     let mut opts = ConnectOptions::new(settings.database_url.clone());
     opts.max_connections(settings.database_max_connections)
         .acquire_timeout(Duration::from_secs(10))
@@ -19,7 +36,12 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, String> 
             o.journal_mode(SqliteJournalMode::Wal).busy_timeout(Duration::from_secs(10)).foreign_keys(true)
         });
     }
-    let db = Database::connect(opts).await.map_err(|e| format!("database: cannot connect: {e}"))?;
+    let mut db = Database::connect(opts).await.map_err(|e| format!("database: cannot connect: {e}"))?;
     Migrator::up(&db, None).await.map_err(|e| format!("database: migration failed: {e}"))?;
-    Ok(db)
+    let counter = QueryCounter::default();
+    let count = counter.0.clone();
+    db.set_metric_callback(move |_| {
+        count.fetch_add(1, Ordering::Relaxed);
+    });
+    Ok((db, counter))
 }

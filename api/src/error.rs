@@ -45,6 +45,12 @@ pub enum AppError {
         field: String,
         message: String,
     },
+    /// Content refused by a screen (e.g. spam): a `BAD_USER_INPUT` that quotes the span.
+    Rejected {
+        field: String,
+        message: String,
+        span: String,
+    },
     Conflict {
         field: Option<String>,
         message: String,
@@ -84,7 +90,7 @@ impl AppError {
             Self::Unauthenticated(_) => ErrorCode::Unauthenticated,
             Self::Forbidden(_) => ErrorCode::Forbidden,
             Self::NotFound(_) => ErrorCode::NotFound,
-            Self::BadInput { .. } => ErrorCode::BadUserInput,
+            Self::BadInput { .. } | Self::Rejected { .. } => ErrorCode::BadUserInput,
             Self::Conflict { .. } => ErrorCode::Conflict,
             Self::RateLimited { .. } => ErrorCode::RateLimited,
             Self::Internal(_) => ErrorCode::Internal,
@@ -95,9 +101,10 @@ impl AppError {
     pub fn public_message(&self) -> &str {
         match self {
             Self::Unauthenticated(m) | Self::Forbidden(m) | Self::NotFound(m) => m,
-            Self::BadInput { message, .. } | Self::Conflict { message, .. } | Self::RateLimited { message, .. } => {
-                message
-            }
+            Self::BadInput { message, .. }
+            | Self::Rejected { message, .. }
+            | Self::Conflict { message, .. }
+            | Self::RateLimited { message, .. } => message,
             Self::Internal(_) => "服务器内部错误，请稍后再试",
         }
     }
@@ -111,6 +118,10 @@ impl AppError {
             ext.set("code", self.code().as_str());
             match self {
                 Self::BadInput { field, .. } => ext.set("field", field.as_str()),
+                Self::Rejected { field, span, .. } => {
+                    ext.set("field", field.as_str());
+                    ext.set("span", span.as_str());
+                }
                 Self::Conflict { field: Some(field), .. } => ext.set("field", field.as_str()),
                 Self::RateLimited { retry_after_secs, .. } => ext.set("retryAfter", *retry_after_secs),
                 _ => {}

@@ -7,7 +7,9 @@
 pub mod app;
 pub mod auth;
 pub mod bootstrap;
+pub mod briefings;
 pub mod config;
+pub mod content_safety;
 pub mod db;
 pub mod demo;
 pub mod error;

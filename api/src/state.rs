@@ -7,6 +7,7 @@ use sea_orm::DatabaseConnection;
 use crate::{
     auth::{rate_limit::LoginLimiter, sessions::Sessions, tokens::Tokens},
     config::Settings,
+    db::QueryCounter,
     kv::Kv,
 };
 
@@ -17,6 +18,7 @@ pub struct AppState {
     pub sessions: Sessions,
     pub tokens: Tokens,
     pub limiter: LoginLimiter,
+    pub queries: QueryCounter,
 }
 
 pub type State = Arc<AppState>;

@@ -111,3 +111,15 @@ pub enum UserStatus {
     #[sea_orm(string_value = "DISABLED")]
     Disabled,
 }
+
+/// 情况通报的状态.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum BriefingStatus {
+    #[sea_orm(string_value = "DRAFT")]
+    Draft,
+    #[sea_orm(string_value = "PUBLISHED")]
+    Published,
+    #[sea_orm(string_value = "WITHDRAWN")]
+    Withdrawn,
+}

@@ -8,13 +8,14 @@ pub mod pagination;
 
 use async_graphql::{EmptySubscription, MergedObject, SDLExportOptions, Schema, SchemaBuilder};
 
-use crate::{auth, members, organizations};
+use crate::{auth, briefings, members, organizations};
 
 #[derive(MergedObject, Default)]
 pub struct QueryRoot(
     auth::graphql::AuthQuery,
     members::graphql::MemberQuery,
     organizations::graphql::OrganizationQuery,
+    briefings::graphql::BriefingQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -22,6 +23,7 @@ pub struct MutationRoot(
     auth::graphql::AuthMutation,
     members::graphql::MemberMutation,
     organizations::graphql::OrganizationMutation,
+    briefings::graphql::BriefingMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

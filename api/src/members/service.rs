@@ -246,13 +246,16 @@ pub async fn insert_membership(
     };
     apply_fields(&mut am, fields);
     check_membership(db, &am).await?;
-    am.insert(db).await.map_err(|e| {
+    let inserted = am.insert(db).await.map_err(|e| {
         if AppError::is_unique_violation(&e) {
             AppError::conflict("userId", "该用户已在此政协组织中")
         } else {
             e.into()
         }
-    })
+    })?;
+    // A newcomer receives the live briefings addressed to people like them.
+    crate::briefings::service::on_membership_changed(db, &inserted).await?;
+    Ok(inserted)
 }
 
 async fn managed_membership(
@@ -284,6 +287,7 @@ pub async fn update_membership(
     check_membership(db, &am).await?;
     am.updated_at = Set(Utc::now());
     let updated = am.update(db).await?;
+    crate::briefings::service::on_membership_changed(db, &updated).await?;
     if updated.role != role_before {
         sessions.apply_membership_change(updated.user_id, updated.organization_id, Some(updated.role)).await?;
     }

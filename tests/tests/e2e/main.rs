@@ -5,6 +5,7 @@ mod helpers;
 
 mod accounts;
 mod auth;
+mod briefings;
 mod limits;
 mod members;
 mod startup;

@@ -1,0 +1,799 @@
+//! Rules for briefings: drafting, publishing to an audience, withdrawing, reading, and the
+//! feed. Free of GraphQL.
+use std::collections::HashSet;
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
+use sea_orm::{
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait,
+    sea_query::{Expr, ExprTrait, Func, Query},
+};
+use uuid::Uuid;
+
+use super::{
+    audience::{self, Audience},
+    search,
+};
+use crate::{
+    auth::Viewer,
+    content_safety,
+    error::{AppError, AppResult},
+    members::service::like_contains,
+    organizations::access::require,
+};
+use entity::{
+    BriefingStatus, briefing, briefing_attachment, briefing_event, briefing_recipient, briefing_term, membership,
+};
+
+pub const MAX_TITLE: usize = 200;
+pub const MAX_SUMMARY: usize = 500;
+pub const MAX_BODY: usize = 100_000;
+pub const MAX_ATTACHMENTS: usize = 20;
+pub const MAX_ATTACHMENT_BYTES: i64 = 200 * 1024 * 1024;
+/// Rows per statement when writing recipients and terms (SQLite binds at most 32766 values).
+const CHUNK: usize = 500;
+
+const NOT_FOUND: &str = "情况通报不存在";
+
+#[derive(Debug, Clone)]
+pub struct AttachmentInput {
+    pub name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub url: String,
+}
+
+/// The editable fields; `None` leaves a field as it is (for updates).
+#[derive(Debug, Default)]
+pub struct BriefingFields {
+    pub title: Option<String>,
+    pub summary: Option<String>,
+    pub body: Option<String>,
+    pub source: Option<String>,
+    pub category: Option<String>,
+    pub briefed_at: Option<Option<NaiveDate>>,
+    pub audience: Option<Audience>,
+    pub pinned: Option<bool>,
+    pub confidential: Option<bool>,
+    pub expires_at: Option<Option<DateTime<Utc>>>,
+    pub attachments: Option<Vec<AttachmentInput>>,
+}
+
+fn bounded(text: &str, field: &str, max: usize, required: bool) -> AppResult<String> {
+    let t = text.trim();
+    if required && t.is_empty() {
+        return Err(AppError::bad_input(field, "不能为空"));
+    }
+    if t.chars().count() > max {
+        return Err(AppError::bad_input(field, format!("不能超过{max}个字")));
+    }
+    Ok(t.to_owned())
+}
+
+fn check_attachments(list: &[AttachmentInput]) -> AppResult<()> {
+    if list.len() > MAX_ATTACHMENTS {
+        return Err(AppError::bad_input("attachments", format!("附件不能超过{MAX_ATTACHMENTS}个")));
+    }
+    for (i, a) in list.iter().enumerate() {
+        let field = format!("attachments.{i}");
+        bounded(&a.name, &format!("{field}.name"), 200, true)?;
+        bounded(&a.content_type, &format!("{field}.contentType"), 100, true)?;
+        if !(0..=MAX_ATTACHMENT_BYTES).contains(&a.size) {
+            return Err(AppError::bad_input(format!("{field}.size"), "附件大小不正确"));
+        }
+        let url = a.url.trim();
+        if !(url.starts_with("https://") || url.starts_with("http://") || url.starts_with('/')) || url.len() > 2000 {
+            return Err(AppError::bad_input(format!("{field}.url"), "附件地址应为 http(s) 链接"));
+        }
+    }
+    Ok(())
+}
+
+/// Applies and checks fields on an active model; returns the new attachment list if given.
+fn apply(am: &mut briefing::ActiveModel, f: BriefingFields) -> AppResult<Option<Vec<AttachmentInput>>> {
+    if let Some(v) = f.title {
+        am.title = Set(bounded(&v, "title", MAX_TITLE, true)?);
+    }
+    if let Some(v) = f.summary {
+        am.summary = Set(bounded(&v, "summary", MAX_SUMMARY, false)?);
+    }
+    if let Some(v) = f.body {
+        // Markdown: keep the author's whitespace, bound the size.
+        if v.chars().count() > MAX_BODY {
+            return Err(AppError::bad_input("body", format!("正文不能超过{MAX_BODY}个字")));
+        }
+        am.body = Set(v);
+    }
+    if let Some(v) = f.source {
+        am.source = Set(bounded(&v, "source", 50, true)?);
+    }
+    if let Some(v) = f.category {
+        am.category = Set(bounded(&v, "category", 50, true)?);
+    }
+    if let Some(v) = f.briefed_at {
+        am.briefed_at = Set(v);
+    }
+    if let Some(v) = f.audience {
+        am.audience = Set(v.to_json());
+    }
+    if let Some(v) = f.pinned {
+        am.pinned = Set(v);
+    }
+    if let Some(v) = f.confidential {
+        am.confidential = Set(v);
+    }
+    if let Some(v) = f.expires_at {
+        am.expires_at = Set(v);
+    }
+    if let Some(list) = &f.attachments {
+        check_attachments(list)?;
+    }
+    Ok(f.attachments)
+}
+
+/// Staff and admins of the briefing's organization manage it.
+fn require_office(viewer: &Viewer, org: Uuid) -> AppResult<()> {
+    require(viewer.is_office() && viewer.organization_id == org)
+}
+
+async fn record(
+    db: &impl ConnectionTrait,
+    briefing: Uuid,
+    action: &str,
+    actor: Uuid,
+    note: Option<String>,
+) -> AppResult<()> {
+    briefing_event::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        briefing_id: Set(briefing),
+        action: Set(action.to_owned()),
+        actor_id: Set(actor),
+        at: Set(Utc::now()),
+        note: Set(note),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+async fn replace_attachments(db: &impl ConnectionTrait, briefing: Uuid, list: Vec<AttachmentInput>) -> AppResult<()> {
+    briefing_attachment::Entity::delete_many()
+        .filter(briefing_attachment::Column::BriefingId.eq(briefing))
+        .exec(db)
+        .await?;
+    let rows: Vec<briefing_attachment::ActiveModel> = list
+        .into_iter()
+        .enumerate()
+        .map(|(i, a)| briefing_attachment::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            briefing_id: Set(briefing),
+            position: Set(i32::try_from(i).unwrap_or(i32::MAX)),
+            name: Set(a.name.trim().to_owned()),
+            content_type: Set(a.content_type.trim().to_owned()),
+            size: Set(a.size),
+            url: Set(a.url.trim().to_owned()),
+        })
+        .collect();
+    if !rows.is_empty() {
+        briefing_attachment::Entity::insert_many(rows).exec(db).await?;
+    }
+    Ok(())
+}
+
+/// Rebuilds the search terms of a briefing (see `search`).
+async fn index_terms(db: &impl ConnectionTrait, b: &briefing::Model) -> AppResult<()> {
+    briefing_term::Entity::delete_many().filter(briefing_term::Column::BriefingId.eq(b.id)).exec(db).await?;
+    let mut terms = search::terms(&b.title);
+    terms.extend(search::terms(&b.summary));
+    terms.extend(search::terms(&b.body));
+    let rows: Vec<briefing_term::ActiveModel> = terms
+        .into_iter()
+        .filter(|t| t.chars().count() <= 16)
+        .map(|term| briefing_term::ActiveModel { term: Set(term), briefing_id: Set(b.id) })
+        .collect();
+    for chunk in rows.chunks(CHUNK) {
+        briefing_term::Entity::insert_many(chunk.to_vec()).exec(db).await?;
+    }
+    Ok(())
+}
+
+/// Makes the recipient rows match the briefing: its audience today when published (rows of
+/// people who left the audience are kept, inactive, for their read history), all inactive
+/// otherwise. Ordering keys are copied onto every row.
+async fn sync_recipients(db: &impl ConnectionTrait, b: &briefing::Model) -> AppResult<()> {
+    let live = b.status == BriefingStatus::Published;
+    let published_at = b.published_at.unwrap_or(b.updated_at);
+    briefing_recipient::Entity::update_many()
+        .col_expr(briefing_recipient::Column::Active, Expr::value(false))
+        .col_expr(briefing_recipient::Column::Pinned, Expr::value(b.pinned))
+        .col_expr(briefing_recipient::Column::PublishedAt, Expr::value(published_at))
+        .col_expr(briefing_recipient::Column::ExpiresAt, Expr::value(b.expires_at))
+        .filter(briefing_recipient::Column::BriefingId.eq(b.id))
+        .exec(db)
+        .await?;
+    if !live {
+        return Ok(());
+    }
+    let wanted: HashSet<Uuid> =
+        audience::resolve(db, b.organization_id, &Audience::from_json(&b.audience)).await?.into_iter().collect();
+    let existing: HashSet<Uuid> = briefing_recipient::Entity::find()
+        .select_only()
+        .column(briefing_recipient::Column::UserId)
+        .filter(briefing_recipient::Column::BriefingId.eq(b.id))
+        .into_tuple::<Uuid>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let keep: Vec<Uuid> = wanted.intersection(&existing).copied().collect();
+    for chunk in keep.chunks(CHUNK) {
+        briefing_recipient::Entity::update_many()
+            .col_expr(briefing_recipient::Column::Active, Expr::value(true))
+            .filter(briefing_recipient::Column::BriefingId.eq(b.id))
+            .filter(briefing_recipient::Column::UserId.is_in(chunk.iter().copied()))
+            .exec(db)
+            .await?;
+    }
+    let new: Vec<briefing_recipient::ActiveModel> =
+        wanted.difference(&existing).map(|user| recipient_row(b, *user, published_at)).collect();
+    for chunk in new.chunks(CHUNK) {
+        briefing_recipient::Entity::insert_many(chunk.to_vec()).exec(db).await?;
+    }
+    Ok(())
+}
+
+fn recipient_row(b: &briefing::Model, user: Uuid, published_at: DateTime<Utc>) -> briefing_recipient::ActiveModel {
+    briefing_recipient::ActiveModel {
+        briefing_id: Set(b.id),
+        user_id: Set(user),
+        organization_id: Set(b.organization_id),
+        active: Set(true),
+        pinned: Set(b.pinned),
+        published_at: Set(published_at),
+        expires_at: Set(b.expires_at),
+        read_at: Set(None),
+    }
+}
+
+pub async fn create(db: &DatabaseConnection, viewer: &Viewer, fields: BriefingFields) -> AppResult<briefing::Model> {
+    require(viewer.is_office())?;
+    let org = viewer.organization_id;
+    if fields.title.is_none() {
+        return Err(AppError::bad_input("title", "不能为空"));
+    }
+    if fields.source.is_none() {
+        return Err(AppError::bad_input("source", "不能为空"));
+    }
+    if let Some(a) = &fields.audience {
+        audience::validate(db, org, a).await?;
+    }
+    let now = Utc::now().trunc_subsecs(6);
+    let mut am = briefing::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(org),
+        title: Set(String::new()),
+        summary: Set(String::new()),
+        body: Set(String::new()),
+        source: Set(String::new()),
+        category: Set("综合".into()),
+        briefed_at: Set(None),
+        pinned: Set(false),
+        confidential: Set(false),
+        expires_at: Set(None),
+        status: Set(BriefingStatus::Draft),
+        audience: Set(Audience::default().to_json()),
+        created_by: Set(viewer.user_id),
+        created_at: Set(now),
+        updated_by: Set(viewer.user_id),
+        updated_at: Set(now),
+        published_at: Set(None),
+    };
+    let attachments = apply(&mut am, fields)?;
+    let txn = db.begin().await?;
+    let created = am.insert(&txn).await?;
+    replace_attachments(&txn, created.id, attachments.unwrap_or_default()).await?;
+    index_terms(&txn, &created).await?;
+    record(&txn, created.id, "CREATED", viewer.user_id, None).await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// Finds a briefing the viewer manages.
+async fn managed(db: &impl ConnectionTrait, viewer: &Viewer, id: Uuid) -> AppResult<briefing::Model> {
+    let found = briefing::Entity::find_by_id(id).one(db).await?.ok_or_else(|| AppError::not_found(NOT_FOUND))?;
+    if found.organization_id != viewer.organization_id {
+        return Err(AppError::not_found(NOT_FOUND));
+    }
+    require_office(viewer, found.organization_id)?;
+    Ok(found)
+}
+
+fn screen(b: &briefing::Model) -> AppResult<()> {
+    content_safety::check(&[("title", &b.title), ("summary", &b.summary), ("body", &b.body)])
+}
+
+pub async fn update(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    id: Uuid,
+    fields: BriefingFields,
+) -> AppResult<briefing::Model> {
+    let found = managed(db, viewer, id).await?;
+    if let Some(a) = &fields.audience {
+        audience::validate(db, found.organization_id, a).await?;
+    }
+    let mut am: briefing::ActiveModel = found.into();
+    let attachments = apply(&mut am, fields)?;
+    am.updated_by = Set(viewer.user_id);
+    am.updated_at = Set(Utc::now().trunc_subsecs(6));
+    let txn = db.begin().await?;
+    let updated = am.update(&txn).await?;
+    if updated.status == BriefingStatus::Published {
+        // What members already see must stay clean.
+        screen(&updated)?;
+        check_publishable(&updated)?;
+    }
+    if let Some(list) = attachments {
+        replace_attachments(&txn, updated.id, list).await?;
+    }
+    index_terms(&txn, &updated).await?;
+    sync_recipients(&txn, &updated).await?;
+    record(&txn, updated.id, "UPDATED", viewer.user_id, None).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+fn check_publishable(b: &briefing::Model) -> AppResult<()> {
+    if b.body.trim().is_empty() {
+        return Err(AppError::bad_input("body", "正文不能为空"));
+    }
+    if Audience::from_json(&b.audience).is_empty() {
+        return Err(AppError::bad_input("audience", "请选择通报对象"));
+    }
+    if b.expires_at.is_some_and(|at| at <= Utc::now()) {
+        return Err(AppError::bad_input("expiresAt", "过期时间已过"));
+    }
+    Ok(())
+}
+
+pub async fn publish(db: &DatabaseConnection, viewer: &Viewer, id: Uuid) -> AppResult<briefing::Model> {
+    let found = managed(db, viewer, id).await?;
+    if found.status == BriefingStatus::Published {
+        return Err(AppError::Conflict { field: None, message: "该通报已发布".into() });
+    }
+    check_publishable(&found)?;
+    screen(&found)?;
+    let audience_now = audience::resolve(db, found.organization_id, &Audience::from_json(&found.audience)).await?;
+    if audience_now.is_empty() {
+        return Err(AppError::bad_input("audience", "通报对象中还没有人"));
+    }
+    let now = Utc::now().trunc_subsecs(6);
+    let first_time = found.published_at.is_none();
+    let mut am: briefing::ActiveModel = found.into();
+    am.status = Set(BriefingStatus::Published);
+    if first_time {
+        am.published_at = Set(Some(now));
+    }
+    am.updated_by = Set(viewer.user_id);
+    am.updated_at = Set(now);
+    let txn = db.begin().await?;
+    let published = am.update(&txn).await?;
+    sync_recipients(&txn, &published).await?;
+    record(&txn, published.id, "PUBLISHED", viewer.user_id, Some(format!("{}人", audience_now.len()))).await?;
+    txn.commit().await?;
+    Ok(published)
+}
+
+pub async fn withdraw(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    id: Uuid,
+    reason: Option<String>,
+) -> AppResult<briefing::Model> {
+    let found = managed(db, viewer, id).await?;
+    if found.status != BriefingStatus::Published {
+        return Err(AppError::Conflict { field: None, message: "只有已发布的通报可以撤回".into() });
+    }
+    let mut am: briefing::ActiveModel = found.into();
+    am.status = Set(BriefingStatus::Withdrawn);
+    am.updated_by = Set(viewer.user_id);
+    am.updated_at = Set(Utc::now().trunc_subsecs(6));
+    let txn = db.begin().await?;
+    let withdrawn = am.update(&txn).await?;
+    sync_recipients(&txn, &withdrawn).await?;
+    let reason = reason.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty());
+    record(&txn, withdrawn.id, "WITHDRAWN", viewer.user_id, reason).await?;
+    txn.commit().await?;
+    Ok(withdrawn)
+}
+
+pub async fn delete(db: &DatabaseConnection, viewer: &Viewer, id: Uuid) -> AppResult<Uuid> {
+    let found = managed(db, viewer, id).await?;
+    if found.status != BriefingStatus::Draft {
+        return Err(AppError::Conflict {
+            field: None, message: "只能删除草稿；已发布的通报请撤回".into()
+        });
+    }
+    briefing::Entity::delete_by_id(found.id).exec(db).await?;
+    tracing::info!(briefing = %found.id, by = %viewer.user_id, "draft briefing deleted");
+    Ok(found.id)
+}
+
+/// A briefing as one viewer may see it, with their receipt when they are in its audience.
+/// Outside the audience it does not exist (`NOT_FOUND`), so that its existence does not leak.
+pub async fn visible(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    id: Uuid,
+) -> AppResult<(briefing::Model, Option<briefing_recipient::Model>)> {
+    let found = briefing::Entity::find_by_id(id).one(db).await?.ok_or_else(|| AppError::not_found(NOT_FOUND))?;
+    if found.organization_id != viewer.organization_id {
+        return Err(AppError::not_found(NOT_FOUND));
+    }
+    let receipt = briefing_recipient::Entity::find_by_id((id, viewer.user_id)).one(db).await?;
+    if viewer.is_office() {
+        return Ok((found, receipt));
+    }
+    match receipt {
+        Some(r) if r.active && r.expires_at.is_none_or(|at| at > Utc::now()) => Ok((found, Some(r))),
+        _ => Err(AppError::not_found(NOT_FOUND)),
+    }
+}
+
+/// Marks read once; the first read time stays.
+pub async fn mark_read(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    id: Uuid,
+) -> AppResult<(briefing::Model, briefing_recipient::Model)> {
+    let (found, receipt) = visible(db, viewer, id).await?;
+    let receipt = receipt.filter(|r| r.active).ok_or_else(|| AppError::not_found(NOT_FOUND))?;
+    if receipt.read_at.is_some() {
+        return Ok((found, receipt));
+    }
+    let now = Utc::now().trunc_subsecs(6);
+    briefing_recipient::Entity::update_many()
+        .col_expr(briefing_recipient::Column::ReadAt, Expr::value(now))
+        .filter(briefing_recipient::Column::BriefingId.eq(id))
+        .filter(briefing_recipient::Column::UserId.eq(viewer.user_id))
+        .filter(briefing_recipient::Column::ReadAt.is_null())
+        .exec(db)
+        .await?;
+    let receipt = briefing_recipient::Entity::find_by_id((id, viewer.user_id))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found(NOT_FOUND))?;
+    Ok((found, receipt))
+}
+
+/// The viewer's live rows: active, not expired, in their current organization.
+fn live_rows(viewer: &Viewer) -> Condition {
+    Condition::all()
+        .add(briefing_recipient::Column::UserId.eq(viewer.user_id))
+        .add(briefing_recipient::Column::OrganizationId.eq(viewer.organization_id))
+        .add(briefing_recipient::Column::Active.eq(true))
+        .add(
+            Condition::any()
+                .add(briefing_recipient::Column::ExpiresAt.is_null())
+                .add(briefing_recipient::Column::ExpiresAt.gt(Utc::now())),
+        )
+}
+
+pub async fn unread_count(db: &impl ConnectionTrait, viewer: &Viewer) -> AppResult<u64> {
+    Ok(briefing_recipient::Entity::find()
+        .filter(live_rows(viewer))
+        .filter(briefing_recipient::Column::ReadAt.is_null())
+        .count(db)
+        .await?)
+}
+
+#[derive(Debug, Default)]
+pub struct FeedFilter {
+    pub unread_only: bool,
+    pub category: Option<String>,
+    pub source: Option<String>,
+    pub search: Option<String>,
+}
+
+/// Position in the feed: pinned first, then newest, then id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FeedCursor {
+    pub pinned: bool,
+    pub published_at: DateTime<Utc>,
+    pub id: Uuid,
+}
+
+impl FeedCursor {
+    pub fn of(r: &briefing_recipient::Model) -> Self {
+        Self { pinned: r.pinned, published_at: r.published_at, id: r.briefing_id }
+    }
+
+    pub fn encode(&self) -> String {
+        let raw = format!("{}|{}|{}", u8::from(self.pinned), self.published_at.timestamp_micros(), self.id);
+        URL_SAFE_NO_PAD.encode(raw)
+    }
+
+    pub fn decode(cursor: &str) -> AppResult<Self> {
+        let bad = || AppError::bad_input("after", "分页游标无效");
+        let raw = String::from_utf8(URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?).map_err(|_| bad())?;
+        let mut parts = raw.splitn(3, '|');
+        let pinned = parts.next() == Some("1");
+        let micros: i64 = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;
+        let id: Uuid = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;
+        let published_at = DateTime::from_timestamp_micros(micros).ok_or_else(bad)?;
+        Ok(Self { pinned, published_at, id })
+    }
+
+    /// Rows that come after this one in feed order.
+    fn after(&self) -> Condition {
+        use briefing_recipient::Column as C;
+        Condition::any()
+            .add(C::Pinned.lt(self.pinned))
+            .add(Condition::all().add(C::Pinned.eq(self.pinned)).add(C::PublishedAt.lt(self.published_at)))
+            .add(
+                Condition::all()
+                    .add(C::Pinned.eq(self.pinned))
+                    .add(C::PublishedAt.eq(self.published_at))
+                    .add(C::BriefingId.lt(self.id)),
+            )
+    }
+}
+
+/// Narrows the viewer's rows by briefing attributes, through subqueries on `briefing`.
+fn feed_condition(viewer: &Viewer, filter: &FeedFilter) -> Condition {
+    let mut cond = live_rows(viewer);
+    if filter.unread_only {
+        cond = cond.add(briefing_recipient::Column::ReadAt.is_null());
+    }
+    let mut on_briefing = Condition::all();
+    let mut narrowed = false;
+    if let Some(category) = filter.category.as_ref().map(|c| c.trim()).filter(|c| !c.is_empty()) {
+        on_briefing = on_briefing.add(briefing::Column::Category.eq(category));
+        narrowed = true;
+    }
+    if let Some(source) = filter.source.as_ref().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        on_briefing = on_briefing.add(briefing::Column::Source.eq(source));
+        narrowed = true;
+    }
+    if let Some(q) = filter.search.as_deref().map(search::normalize).filter(|q| !q.is_empty()) {
+        let terms = search::query_terms(&q);
+        if !terms.is_empty() {
+            // Candidates from the bigram index: briefings holding every bigram of the query.
+            let n = i64::try_from(terms.len()).unwrap_or(i64::MAX);
+            let candidates = Query::select()
+                .column(briefing_term::Column::BriefingId)
+                .from(briefing_term::Entity)
+                .and_where(briefing_term::Column::Term.is_in(terms))
+                .group_by_col(briefing_term::Column::BriefingId)
+                .and_having(Expr::col(briefing_term::Column::Term).count().eq(n))
+                .to_owned();
+            cond = cond.add(briefing_recipient::Column::BriefingId.in_subquery(candidates));
+        }
+        // …confirmed by the exact substring.
+        let pattern = like_contains(&q);
+        on_briefing = on_briefing.add(
+            Condition::any()
+                .add(Expr::expr(Func::lower(Expr::col(briefing::Column::Title))).like(pattern.clone()))
+                .add(Expr::expr(Func::lower(Expr::col(briefing::Column::Summary))).like(pattern.clone()))
+                .add(Expr::expr(Func::lower(Expr::col(briefing::Column::Body))).like(pattern)),
+        );
+        narrowed = true;
+    }
+    if narrowed {
+        let ids =
+            Query::select().column(briefing::Column::Id).from(briefing::Entity).cond_where(on_briefing).to_owned();
+        cond = cond.add(briefing_recipient::Column::BriefingId.in_subquery(ids));
+    }
+    cond
+}
+
+pub struct FeedPage {
+    pub rows: Vec<(briefing_recipient::Model, briefing::Model)>,
+    pub has_next: bool,
+}
+
+/// One page of the viewer's feed: one query for the receipts (an index range), one for the
+/// briefings of the page by primary key.
+pub async fn feed(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    filter: &FeedFilter,
+    after: Option<FeedCursor>,
+    limit: u64,
+) -> AppResult<FeedPage> {
+    let mut cond = feed_condition(viewer, filter);
+    if let Some(c) = after {
+        cond = cond.add(c.after());
+    }
+    let mut receipts = briefing_recipient::Entity::find()
+        .filter(cond)
+        .order_by_desc(briefing_recipient::Column::Pinned)
+        .order_by_desc(briefing_recipient::Column::PublishedAt)
+        .order_by_desc(briefing_recipient::Column::BriefingId)
+        .limit(limit + 1)
+        .all(db)
+        .await?;
+    let has_next = receipts.len() as u64 > limit;
+    receipts.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    let ids: Vec<Uuid> = receipts.iter().map(|r| r.briefing_id).collect();
+    let mut briefings: std::collections::HashMap<Uuid, briefing::Model> = if ids.is_empty() {
+        Default::default()
+    } else {
+        briefing::Entity::find()
+            .filter(briefing::Column::Id.is_in(ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|b| (b.id, b))
+            .collect()
+    };
+    let rows = receipts.into_iter().filter_map(|r| briefings.remove(&r.briefing_id).map(|b| (r, b))).collect();
+    Ok(FeedPage { rows, has_next })
+}
+
+pub async fn feed_total(db: &impl ConnectionTrait, viewer: &Viewer, filter: &FeedFilter) -> AppResult<u64> {
+    Ok(briefing_recipient::Entity::find().filter(feed_condition(viewer, filter)).count(db).await?)
+}
+
+#[derive(Debug, Default)]
+pub struct ManagedFilter {
+    pub status: Option<BriefingStatus>,
+    pub category: Option<String>,
+    pub search: Option<String>,
+}
+
+/// The office's list of all briefings of its organization, newest first.
+pub async fn managed_list(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    filter: &ManagedFilter,
+    after: Option<Uuid>,
+    limit: u64,
+) -> AppResult<(Vec<briefing::Model>, u64)> {
+    require(viewer.is_office())?;
+    let mut cond = Condition::all().add(briefing::Column::OrganizationId.eq(viewer.organization_id));
+    if let Some(status) = filter.status {
+        cond = cond.add(briefing::Column::Status.eq(status));
+    }
+    if let Some(category) = filter.category.as_ref().map(|c| c.trim()).filter(|c| !c.is_empty()) {
+        cond = cond.add(briefing::Column::Category.eq(category));
+    }
+    if let Some(q) = filter.search.as_deref().map(search::normalize).filter(|q| !q.is_empty()) {
+        cond = cond.add(Expr::expr(Func::lower(Expr::col(briefing::Column::Title))).like(like_contains(&q)));
+    }
+    let total = briefing::Entity::find().filter(cond.clone()).count(db).await?;
+    if let Some(after) = after {
+        cond = cond.add(briefing::Column::Id.lt(after));
+    }
+    let rows =
+        briefing::Entity::find().filter(cond).order_by_desc(briefing::Column::Id).limit(limit + 1).all(db).await?;
+    Ok((rows, total))
+}
+
+pub struct ReadStats {
+    pub audience_size: u64,
+    pub read_count: u64,
+}
+
+/// The recipient rows that make up the audience: the current one while published; the
+/// last one (every row ever made, read history included) once withdrawn.
+fn audience_rows(b: &briefing::Model) -> Condition {
+    let mut cond = Condition::all().add(briefing_recipient::Column::BriefingId.eq(b.id));
+    if b.status == BriefingStatus::Published {
+        cond = cond.add(briefing_recipient::Column::Active.eq(true));
+    }
+    cond
+}
+
+pub async fn read_stats(db: &impl ConnectionTrait, viewer: &Viewer, b: &briefing::Model) -> AppResult<ReadStats> {
+    require_office(viewer, b.organization_id)?;
+    let audience_size = briefing_recipient::Entity::find().filter(audience_rows(b)).count(db).await?;
+    let read_count = briefing_recipient::Entity::find()
+        .filter(audience_rows(b))
+        .filter(briefing_recipient::Column::ReadAt.is_not_null())
+        .count(db)
+        .await?;
+    Ok(ReadStats { audience_size, read_count })
+}
+
+/// Who in the audience has not read yet, by user id, after a cursor.
+pub async fn not_yet_read(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    b: &briefing::Model,
+    after: Option<Uuid>,
+    limit: u64,
+) -> AppResult<(Vec<Uuid>, u64)> {
+    require_office(viewer, b.organization_id)?;
+    let cond = audience_rows(b).add(briefing_recipient::Column::ReadAt.is_null());
+    let total = briefing_recipient::Entity::find().filter(cond.clone()).count(db).await?;
+    let mut page = briefing_recipient::Entity::find().filter(cond);
+    if let Some(after) = after {
+        page = page.filter(briefing_recipient::Column::UserId.gt(after));
+    }
+    let ids = page
+        .select_only()
+        .column(briefing_recipient::Column::UserId)
+        .order_by_asc(briefing_recipient::Column::UserId)
+        .limit(limit + 1)
+        .into_tuple::<Uuid>()
+        .all(db)
+        .await?;
+    Ok((ids, total))
+}
+
+pub async fn history(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    b: &briefing::Model,
+) -> AppResult<Vec<briefing_event::Model>> {
+    require_office(viewer, b.organization_id)?;
+    Ok(briefing_event::Entity::find()
+        .filter(briefing_event::Column::BriefingId.eq(b.id))
+        .order_by_asc(briefing_event::Column::At)
+        .order_by_asc(briefing_event::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// After a membership was added or changed: the person receives the live briefings of
+/// that organization whose audience now includes them.
+pub async fn on_membership_changed(db: &impl ConnectionTrait, m: &membership::Model) -> AppResult<()> {
+    let live = briefing::Entity::find()
+        .filter(briefing::Column::OrganizationId.eq(m.organization_id))
+        .filter(briefing::Column::Status.eq(BriefingStatus::Published))
+        .filter(
+            Condition::any().add(briefing::Column::ExpiresAt.is_null()).add(briefing::Column::ExpiresAt.gt(Utc::now())),
+        )
+        .all(db)
+        .await?;
+    let already: HashSet<Uuid> = briefing_recipient::Entity::find()
+        .select_only()
+        .column(briefing_recipient::Column::BriefingId)
+        .filter(briefing_recipient::Column::UserId.eq(m.user_id))
+        .filter(briefing_recipient::Column::OrganizationId.eq(m.organization_id))
+        .into_tuple::<Uuid>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let rows: Vec<briefing_recipient::ActiveModel> = live
+        .iter()
+        .filter(|b| !already.contains(&b.id) && Audience::from_json(&b.audience).includes(m))
+        .map(|b| recipient_row(b, m.user_id, b.published_at.unwrap_or(b.updated_at)))
+        .collect();
+    for chunk in rows.chunks(CHUNK) {
+        briefing_recipient::Entity::insert_many(chunk.to_vec()).exec(db).await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn feed_cursor_round_trips() {
+        let c = FeedCursor { pinned: true, published_at: Utc::now().trunc_subsecs(6), id: Uuid::now_v7() };
+        assert_eq!(FeedCursor::decode(&c.encode()).ok(), Some(c));
+        assert!(FeedCursor::decode("garbage").is_err());
+    }
+
+    #[test]
+    fn attachment_checks() {
+        let ok = AttachmentInput {
+            name: "通报.pdf".into(),
+            content_type: "application/pdf".into(),
+            size: 10,
+            url: "https://x/y.pdf".into(),
+        };
+        assert!(check_attachments(std::slice::from_ref(&ok)).is_ok());
+        let bad_url = AttachmentInput { url: "javascript:alert(1)".into(), ..ok.clone() };
+        assert!(check_attachments(&[bad_url]).is_err());
+        let negative = AttachmentInput { size: -1, ..ok };
+        assert!(check_attachments(&[negative]).is_err());
+    }
+}

@@ -1,0 +1,19 @@
+use sea_orm::entity::prelude::*;
+
+/// Who changed a briefing, when, and how (CREATED, UPDATED, PUBLISHED, WITHDRAWN).
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "briefing_event")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub briefing_id: Uuid,
+    pub action: String,
+    pub actor_id: Uuid,
+    pub at: DateTimeUtc,
+    pub note: Option<String>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
