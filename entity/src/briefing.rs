@@ -25,6 +25,8 @@ pub struct Model {
     pub status: BriefingStatus,
     /// The audience rules (see `api::briefings::audience`).
     pub audience: Json,
+    /// Kept with the attachments, so a feed shows counts without reading them.
+    pub attachment_count: i32,
     pub created_by: Uuid,
     pub created_at: DateTimeUtc,
     pub updated_by: Uuid,

@@ -18,6 +18,15 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(belongs_to = "super::briefing::Entity", from = "Column::BriefingId", to = "super::briefing::Column::Id")]
+    Briefing,
+}
+
+impl Related<super::briefing::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Briefing.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -36,6 +36,7 @@ impl MigrationTrait for Migration {
                     .col(string_len("status", 16))
                     // The audience rules as JSON: {everyone, standingCommittee, sectorIds, parties, userIds}.
                     .col(json("audience"))
+                    .col(integer("attachment_count").default(0))
                     .col(uuid("created_by"))
                     .col(timestamp_with_time_zone("created_at"))
                     .col(uuid("updated_by"))
@@ -115,6 +116,21 @@ impl MigrationTrait for Migration {
                     .col("pinned")
                     .col("published_at")
                     .col("briefing_id")
+                    .to_owned(),
+            )
+            .await?;
+
+        // The unread badge counts a person's unread, live receipts: a partial index keeps
+        // that an index-only count however many briefings they have read.
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_briefing_recipient_unread")
+                    .table("briefing_recipient")
+                    .col("user_id")
+                    .col("organization_id")
+                    .col("expires_at")
+                    .cond_where(Expr::col("active").and(Expr::col("read_at").is_null()))
                     .to_owned(),
             )
             .await?;

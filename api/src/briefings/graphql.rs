@@ -12,7 +12,7 @@ use crate::{
     graphql::{
         context::{ContextExt, parse_id, parse_ids, to_id},
         enums::Party,
-        loaders::{self, AttachmentsOf, SectorKey, UserKey},
+        loaders::{self, AttachmentsOf, BriefingKey, SectorKey, UserKey},
         pagination::{Page, TotalCount, connection, decode_cursor, page_size},
     },
     members::graphql::User,
@@ -153,8 +153,12 @@ impl Briefing {
         &self.model.summary
     }
     /// 正文（Markdown）
-    async fn body(&self) -> &str {
-        &self.model.body
+    async fn body(&self, ctx: &Context<'_>) -> Result<String> {
+        if !self.model.body.is_empty() {
+            return Ok(self.model.body.clone());
+        }
+        // Feed rows come without their bodies.
+        Ok(loaders::load(ctx, BriefingKey(self.model.id)).await?.map(|b| b.body).unwrap_or_default())
     }
     /// 通报单位，如“市政府”
     async fn source(&self) -> &str {
@@ -202,8 +206,8 @@ impl Briefing {
         let list = loaders::load(ctx, AttachmentsOf(self.model.id)).await?.unwrap_or_default();
         Ok(list.into_iter().map(BriefingAttachment).collect())
     }
-    async fn attachment_count(&self, ctx: &Context<'_>) -> Result<usize> {
-        Ok(loaders::load(ctx, AttachmentsOf(self.model.id)).await?.map_or(0, |l| l.len()))
+    async fn attachment_count(&self) -> i32 {
+        self.model.attachment_count
     }
     /// 当前用户是否已读
     async fn is_read(&self) -> bool {
@@ -280,7 +284,7 @@ async fn prime_edges<'a>(ctx: &Context<'_>, page: impl Iterator<Item = &'a brief
     if node.field("author").exists() {
         loaders::prime(ctx, page.iter().map(|b| UserKey(b.created_by))).await?;
     }
-    if node.field("attachments").exists() || node.field("attachmentCount").exists() {
+    if node.field("attachments").exists() {
         loaders::prime(ctx, page.iter().map(|b| AttachmentsOf(b.id))).await?;
     }
     Ok(())

@@ -7,8 +7,8 @@ use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, JoinType,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, TransactionTrait,
     sea_query::{Expr, ExprTrait, Func, Query},
 };
 use uuid::Uuid;
@@ -130,6 +130,7 @@ fn apply(am: &mut briefing::ActiveModel, f: BriefingFields) -> AppResult<Option<
     }
     if let Some(list) = &f.attachments {
         check_attachments(list)?;
+        am.attachment_count = Set(i32::try_from(list.len()).unwrap_or(i32::MAX));
     }
     Ok(f.attachments)
 }
@@ -285,6 +286,7 @@ pub async fn create(db: &DatabaseConnection, viewer: &Viewer, fields: BriefingFi
         expires_at: Set(None),
         status: Set(BriefingStatus::Draft),
         audience: Set(Audience::default().to_json()),
+        attachment_count: Set(0),
         created_by: Set(viewer.user_id),
         created_at: Set(now),
         updated_by: Set(viewer.user_id),
@@ -482,10 +484,20 @@ fn live_rows(viewer: &Viewer) -> Condition {
         )
 }
 
+/// The badge. Written to match the partial index `ix_briefing_recipient_unread` (`WHERE
+/// active AND read_at IS NULL`): the predicate is spelled as in the index, not with a bound
+/// `active = $1`, so that both databases can prove the index applies.
 pub async fn unread_count(db: &impl ConnectionTrait, viewer: &Viewer) -> AppResult<u64> {
     Ok(briefing_recipient::Entity::find()
-        .filter(live_rows(viewer))
+        .filter(briefing_recipient::Column::UserId.eq(viewer.user_id))
+        .filter(briefing_recipient::Column::OrganizationId.eq(viewer.organization_id))
+        .filter(Expr::col(briefing_recipient::Column::Active))
         .filter(briefing_recipient::Column::ReadAt.is_null())
+        .filter(
+            Condition::any()
+                .add(briefing_recipient::Column::ExpiresAt.is_null())
+                .add(briefing_recipient::Column::ExpiresAt.gt(Utc::now())),
+        )
         .count(db)
         .await?)
 }
@@ -595,8 +607,76 @@ pub struct FeedPage {
     pub has_next: bool,
 }
 
-/// One page of the viewer's feed: one query for the receipts (an index range), one for the
-/// briefings of the page by primary key.
+/// One row of the feed query: a receipt and its briefing without the body (bodies can be
+/// long and a feed shows none; `Briefing.body` loads it when asked).
+#[derive(Debug, FromQueryResult)]
+struct FeedRow {
+    r_user_id: Uuid,
+    r_active: bool,
+    r_pinned: bool,
+    r_published_at: DateTime<Utc>,
+    r_expires_at: Option<DateTime<Utc>>,
+    r_read_at: Option<DateTime<Utc>>,
+    id: Uuid,
+    organization_id: Uuid,
+    title: String,
+    summary: String,
+    source: String,
+    category: String,
+    briefed_at: Option<NaiveDate>,
+    pinned: bool,
+    confidential: bool,
+    expires_at: Option<DateTime<Utc>>,
+    status: BriefingStatus,
+    audience: serde_json::Value,
+    attachment_count: i32,
+    created_by: Uuid,
+    created_at: DateTime<Utc>,
+    updated_by: Uuid,
+    updated_at: DateTime<Utc>,
+    published_at: Option<DateTime<Utc>>,
+}
+
+impl FeedRow {
+    fn split(self) -> (briefing_recipient::Model, briefing::Model) {
+        let receipt = briefing_recipient::Model {
+            briefing_id: self.id,
+            user_id: self.r_user_id,
+            organization_id: self.organization_id,
+            active: self.r_active,
+            pinned: self.r_pinned,
+            published_at: self.r_published_at,
+            expires_at: self.r_expires_at,
+            read_at: self.r_read_at,
+        };
+        let briefing = briefing::Model {
+            id: self.id,
+            organization_id: self.organization_id,
+            title: self.title,
+            summary: self.summary,
+            body: String::new(),
+            source: self.source,
+            category: self.category,
+            briefed_at: self.briefed_at,
+            pinned: self.pinned,
+            confidential: self.confidential,
+            expires_at: self.expires_at,
+            status: self.status,
+            audience: self.audience,
+            attachment_count: self.attachment_count,
+            created_by: self.created_by,
+            created_at: self.created_at,
+            updated_by: self.updated_by,
+            updated_at: self.updated_at,
+            published_at: self.published_at,
+        };
+        (receipt, briefing)
+    }
+}
+
+/// One page of the viewer's feed in one query: the viewer's receipts (an index range scan
+/// in feed order) joined to their briefings by primary key. The briefings come without
+/// their bodies.
 pub async fn feed(
     db: &impl ConnectionTrait,
     viewer: &Viewer,
@@ -608,29 +688,31 @@ pub async fn feed(
     if let Some(c) = after {
         cond = cond.add(c.after());
     }
-    let mut receipts = briefing_recipient::Entity::find()
+    use briefing::Column as B;
+    use briefing_recipient::Column as R;
+    let mut rows: Vec<FeedRow> = briefing_recipient::Entity::find()
+        .select_only()
+        .column_as(R::UserId, "r_user_id")
+        .column_as(R::Active, "r_active")
+        .column_as(R::Pinned, "r_pinned")
+        .column_as(R::PublishedAt, "r_published_at")
+        .column_as(R::ExpiresAt, "r_expires_at")
+        .column_as(R::ReadAt, "r_read_at")
+        .columns([B::Id, B::OrganizationId, B::Title, B::Summary, B::Source, B::Category, B::BriefedAt, B::Pinned])
+        .columns([B::Confidential, B::ExpiresAt, B::Status, B::Audience, B::AttachmentCount, B::CreatedBy])
+        .columns([B::CreatedAt, B::UpdatedBy, B::UpdatedAt, B::PublishedAt])
+        .join(JoinType::InnerJoin, briefing_recipient::Relation::Briefing.def())
         .filter(cond)
-        .order_by_desc(briefing_recipient::Column::Pinned)
-        .order_by_desc(briefing_recipient::Column::PublishedAt)
-        .order_by_desc(briefing_recipient::Column::BriefingId)
+        .order_by_desc(R::Pinned)
+        .order_by_desc(R::PublishedAt)
+        .order_by_desc(R::BriefingId)
         .limit(limit + 1)
+        .into_model::<FeedRow>()
         .all(db)
         .await?;
-    let has_next = receipts.len() as u64 > limit;
-    receipts.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-    let ids: Vec<Uuid> = receipts.iter().map(|r| r.briefing_id).collect();
-    let mut briefings: std::collections::HashMap<Uuid, briefing::Model> = if ids.is_empty() {
-        Default::default()
-    } else {
-        briefing::Entity::find()
-            .filter(briefing::Column::Id.is_in(ids))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|b| (b.id, b))
-            .collect()
-    };
-    let rows = receipts.into_iter().filter_map(|r| briefings.remove(&r.briefing_id).map(|b| (r, b))).collect();
+    let has_next = rows.len() as u64 > limit;
+    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    let rows = rows.into_iter().map(FeedRow::split).collect();
     Ok(FeedPage { rows, has_next })
 }
 

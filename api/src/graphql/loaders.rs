@@ -13,7 +13,8 @@ use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
 use entity::{
-    briefing_attachment, handling_unit, membership, organization, sector, sector_convener, special_committee, user,
+    briefing, briefing_attachment, handling_unit, membership, organization, sector, sector_convener, special_committee,
+    user,
 };
 
 pub struct DbLoader {
@@ -60,93 +61,69 @@ by_id!(OrganizationKey, organization);
 by_id!(SectorKey, sector);
 by_id!(SpecialCommitteeKey, special_committee);
 by_id!(HandlingUnitKey, handling_unit);
+by_id!(BriefingKey, briefing);
 
-/// The conveners (user ids) of a sector.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-pub struct ConvenersOf(pub Uuid);
+/// A one-to-many edge: the rows of `$entity` whose `$field` is the key, in `$order`.
+/// Every key gets an entry, empty lists included, so that the cache remembers them.
+macro_rules! grouped {
+    ($(#[$doc:meta])* $key:ident, $entity:ident, $column:ident, $field:ident, $order:ident, $value:ty, |$row:ident| $map:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+        pub struct $key(pub Uuid);
 
-impl Loader<ConvenersOf> for DbLoader {
-    type Value = Vec<Uuid>;
-    type Error = LoadError;
+        impl Loader<$key> for DbLoader {
+            type Value = Vec<$value>;
+            type Error = LoadError;
 
-    async fn load(&self, keys: &[ConvenersOf]) -> Result<HashMap<ConvenersOf, Self::Value>, Self::Error> {
-        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
-        let rows = sector_convener::Entity::find()
-            .filter(sector_convener::Column::SectorId.is_in(ids))
-            .all(&self.db)
-            .await
-            .map_err(load_error)?;
-        // Every key gets an entry, empty lists included, so that the cache remembers them.
-        let mut out: HashMap<ConvenersOf, Vec<Uuid>> = keys.iter().map(|k| (*k, Vec::new())).collect();
-        for r in rows {
-            out.entry(ConvenersOf(r.sector_id)).or_default().push(r.user_id);
+            async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Self::Value>, Self::Error> {
+                let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+                let rows = $entity::Entity::find()
+                    .filter($entity::Column::$column.is_in(ids))
+                    .order_by_asc($entity::Column::$order)
+                    .all(&self.db)
+                    .await
+                    .map_err(load_error)?;
+                let mut out: HashMap<$key, Vec<$value>> = keys.iter().map(|k| (*k, Vec::new())).collect();
+                for $row in rows {
+                    out.entry($key($row.$field)).or_default().push($map);
+                }
+                Ok(out)
+            }
         }
-        Ok(out)
-    }
+    };
 }
 
-/// A user's memberships, oldest first.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-pub struct MembershipsOf(pub Uuid);
-
-impl Loader<MembershipsOf> for DbLoader {
-    type Value = Vec<membership::Model>;
-    type Error = LoadError;
-
-    async fn load(&self, keys: &[MembershipsOf]) -> Result<HashMap<MembershipsOf, Self::Value>, Self::Error> {
-        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
-        let rows = membership::Entity::find()
-            .filter(membership::Column::UserId.is_in(ids))
-            .order_by_asc(membership::Column::CreatedAt)
-            .all(&self.db)
-            .await
-            .map_err(load_error)?;
-        // Every key gets an entry, empty lists included, so that the cache remembers them.
-        let mut out: HashMap<MembershipsOf, Vec<membership::Model>> = keys.iter().map(|k| (*k, Vec::new())).collect();
-        for r in rows {
-            out.entry(MembershipsOf(r.user_id)).or_default().push(r);
-        }
-        Ok(out)
-    }
-}
-
-/// A briefing's attachments, in order.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-pub struct AttachmentsOf(pub Uuid);
-
-impl Loader<AttachmentsOf> for DbLoader {
-    type Value = Vec<briefing_attachment::Model>;
-    type Error = LoadError;
-
-    async fn load(&self, keys: &[AttachmentsOf]) -> Result<HashMap<AttachmentsOf, Self::Value>, Self::Error> {
-        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
-        let rows = briefing_attachment::Entity::find()
-            .filter(briefing_attachment::Column::BriefingId.is_in(ids))
-            .order_by_asc(briefing_attachment::Column::Position)
-            .all(&self.db)
-            .await
-            .map_err(load_error)?;
-        // Every key gets an entry, empty lists included, so that the cache remembers them.
-        let mut out: HashMap<AttachmentsOf, Vec<briefing_attachment::Model>> =
-            keys.iter().map(|k| (*k, Vec::new())).collect();
-        for r in rows {
-            out.entry(AttachmentsOf(r.briefing_id)).or_default().push(r);
-        }
-        Ok(out)
-    }
-}
+grouped!(
+    /// The conveners (user ids) of a sector.
+    ConvenersOf, sector_convener, SectorId, sector_id, UserId, Uuid, |r| r.user_id
+);
+grouped!(
+    /// A user's memberships, oldest first.
+    MembershipsOf, membership, UserId, user_id, CreatedAt, membership::Model, |r| r
+);
+grouped!(
+    /// A briefing's attachments, in order.
+    AttachmentsOf, briefing_attachment, BriefingId, briefing_id, Position, briefing_attachment::Model, |r| r
+);
 
 fn loaders<'a>(ctx: &'a Context<'_>) -> AppResult<&'a Loaders> {
     ctx.data::<Loaders>().map_err(|_| AppError::internal("data loader missing from request"))
 }
 
-/// Loads many keys in one batch into the request's cache (for the edges of a page).
+/// Loads many keys in one query straight into the request's cache (for the edges of a
+/// page), skipping the loader's batching delay: the keys are all known already.
 pub async fn prime<K>(ctx: &Context<'_>, keys: impl IntoIterator<Item = K>) -> AppResult<()>
 where
     K: Send + Sync + Clone + Eq + std::hash::Hash + 'static,
     DbLoader: Loader<K, Error = LoadError>,
 {
-    loaders(ctx)?.load_many(keys).await.map_err(|e| AppError::internal(format!("loader: {e}")))?;
+    let loaders = loaders(ctx)?;
+    let keys: Vec<K> = keys.into_iter().collect::<std::collections::HashSet<K>>().into_iter().collect();
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let values = loaders.loader().load(&keys).await.map_err(|e| AppError::internal(format!("loader: {e}")))?;
+    loaders.feed_many(values).await;
     Ok(())
 }
 
