@@ -5,6 +5,7 @@
 //! rules in `service` (plain functions, no GraphQL) and a thin `graphql` face; `graphql`
 //! merges them into one schema; `http` is the web surface; `app` wires it all at start-up.
 pub mod app;
+pub mod audience;
 pub mod auth;
 pub mod bootstrap;
 pub mod briefings;
@@ -20,3 +21,4 @@ pub mod members;
 pub mod organizations;
 pub mod phone;
 pub mod state;
+pub mod visits;

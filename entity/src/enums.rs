@@ -123,3 +123,68 @@ pub enum BriefingStatus {
     #[sea_orm(string_value = "WITHDRAWN")]
     Withdrawn,
 }
+
+/// 视察调研、交流考察的种类.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+pub enum VisitKind {
+    /// 视察
+    #[sea_orm(string_value = "INSPECTION")]
+    Inspection,
+    /// 调研
+    #[sea_orm(string_value = "RESEARCH")]
+    Research,
+    /// 外出考察
+    #[sea_orm(string_value = "OUTBOUND_STUDY")]
+    OutboundStudy,
+    /// 接待来访
+    #[sea_orm(string_value = "INBOUND_RECEPTION")]
+    InboundReception,
+    /// 上级来访
+    #[sea_orm(string_value = "UPPER_LEVEL_VISIT")]
+    UpperLevelVisit,
+    /// 培训学习
+    #[sea_orm(string_value = "TRAINING")]
+    Training,
+    /// 联动视察
+    #[sea_orm(string_value = "JOINT_INSPECTION")]
+    JointInspection,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum VisitStatus {
+    #[sea_orm(string_value = "PLANNED")]
+    Planned,
+    #[sea_orm(string_value = "OPEN")]
+    Open,
+    #[sea_orm(string_value = "CLOSED")]
+    Closed,
+    #[sea_orm(string_value = "IN_PROGRESS")]
+    InProgress,
+    #[sea_orm(string_value = "COMPLETED")]
+    Completed,
+    #[sea_orm(string_value = "CANCELLED")]
+    Cancelled,
+}
+
+/// A participant's standing for a visit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum ParticipantStatus {
+    /// Has a place.
+    #[sea_orm(string_value = "CONFIRMED")]
+    Confirmed,
+    /// On the waiting list (the visit was full).
+    #[sea_orm(string_value = "WAITLISTED")]
+    Waitlisted,
+    /// Asked for leave; keeps the place until the office decides.
+    #[sea_orm(string_value = "LEAVE_REQUESTED")]
+    LeaveRequested,
+    /// Leave approved: the place went to the waiting list.
+    #[sea_orm(string_value = "ON_LEAVE")]
+    OnLeave,
+    /// Withdrew the sign-up.
+    #[sea_orm(string_value = "CANCELLED")]
+    Cancelled,
+}

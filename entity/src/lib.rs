@@ -14,5 +14,11 @@ pub mod sector;
 pub mod sector_convener;
 pub mod special_committee;
 pub mod user;
+pub mod visit;
+pub mod visit_agenda_item;
+pub mod visit_event;
+pub mod visit_invitation;
+pub mod visit_outcome;
+pub mod visit_participant;
 
 pub use enums::*;

@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261126_000001_accounts_and_organizations;
 mod m20261126_000002_briefings;
+mod m20261126_000003_visits;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261126_000001_accounts_and_organizations::Migration),
             Box::new(m20261126_000002_briefings::Migration),
+            Box::new(m20261126_000003_visits::Migration),
         ]
     }
 }

@@ -1,22 +1,18 @@
 //! GraphQL face of briefings.
 use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::ActiveEnum;
 
-use super::{
-    audience::Audience,
-    service::{self, AttachmentInput as Attachment, BriefingFields, FeedCursor, FeedFilter, ManagedFilter},
-};
+use super::service::{self, AttachmentInput as Attachment, BriefingFields, FeedCursor, FeedFilter, ManagedFilter};
 use crate::{
+    audience::Audience,
     error::AppError,
     graphql::{
-        context::{ContextExt, parse_id, parse_ids, to_id},
-        enums::Party,
-        loaders::{self, AttachmentsOf, BriefingKey, SectorKey, UserKey},
+        audience::{AudienceInput, AudienceRules},
+        context::{ContextExt, parse_id, to_id},
+        loaders::{self, AttachmentsOf, BriefingKey, UserKey},
         pagination::{Page, TotalCount, connection, decode_cursor, page_size},
     },
     members::graphql::User,
-    organizations::graphql::Sector,
 };
 use entity::{briefing, briefing_attachment, briefing_event, briefing_recipient};
 
@@ -55,42 +51,6 @@ impl BriefingAttachment {
     }
     async fn url(&self) -> &str {
         &self.0.url
-    }
-}
-
-/// 通报对象
-pub struct BriefingAudience(Audience);
-
-#[Object]
-impl BriefingAudience {
-    /// 全体（委员与机关，不含承办单位账号）
-    async fn everyone(&self) -> bool {
-        self.0.everyone
-    }
-    /// 常委
-    async fn standing_committee(&self) -> bool {
-        self.0.standing_committee
-    }
-    async fn sectors(&self, ctx: &Context<'_>) -> Result<Vec<Sector>> {
-        let mut out = Vec::new();
-        for id in &self.0.sector_ids {
-            if let Some(s) = loaders::load(ctx, SectorKey(*id)).await? {
-                out.push(Sector(s));
-            }
-        }
-        Ok(out)
-    }
-    async fn parties(&self) -> Vec<Party> {
-        self.0.parties().into_iter().map(Into::into).collect()
-    }
-    async fn members(&self, ctx: &Context<'_>) -> Result<Vec<User>> {
-        let mut out = Vec::new();
-        for id in &self.0.user_ids {
-            if let Some(u) = loaders::load(ctx, UserKey(*id)).await? {
-                out.push(User::new(u));
-            }
-        }
-        Ok(out)
     }
 }
 
@@ -229,10 +189,10 @@ impl Briefing {
         }))
     }
     /// 通报对象（机关工作人员、管理员）
-    async fn audience(&self, ctx: &Context<'_>) -> Result<BriefingAudience> {
+    async fn audience(&self, ctx: &Context<'_>) -> Result<AudienceRules> {
         let viewer = ctx.viewer()?;
         crate::organizations::access::require(viewer.is_office())?;
-        Ok(BriefingAudience(Audience::from_json(&self.model.audience)))
+        Ok(AudienceRules(Audience::from_json(&self.model.audience)))
     }
     /// 阅读情况（机关工作人员、管理员）
     async fn read_stats(&self, ctx: &Context<'_>) -> Result<ReadStats> {
@@ -356,33 +316,6 @@ impl BriefingQuery {
         let (rows, total) = service::managed_list(&ctx.state()?.db, viewer, &filter, cursor, limit).await?;
         prime_edges(ctx, rows.iter()).await?;
         Ok(connection(rows, limit, total, cursor.is_some(), |b| b.id, |model| Briefing { model, receipt: None }))
-    }
-}
-
-#[derive(InputObject, Default)]
-pub struct AudienceInput {
-    #[graphql(default)]
-    pub everyone: bool,
-    #[graphql(default)]
-    pub standing_committee: bool,
-    #[graphql(default)]
-    pub sector_ids: Vec<ID>,
-    #[graphql(default)]
-    pub parties: Vec<Party>,
-    /// 指定人员（用户 ID）
-    #[graphql(default)]
-    pub user_ids: Vec<ID>,
-}
-
-impl AudienceInput {
-    fn into_audience(self) -> Result<Audience, AppError> {
-        Ok(Audience {
-            everyone: self.everyone,
-            standing_committee: self.standing_committee,
-            sector_ids: parse_ids(&self.sector_ids, "audience.sectorIds")?,
-            parties: self.parties.into_iter().map(|p| entity::Party::from(p).to_value()).collect(),
-            user_ids: parse_ids(&self.user_ids, "audience.userIds")?,
-        })
     }
 }
 

@@ -13,10 +13,8 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{
-    audience::{self, Audience},
-    search,
-};
+use super::search;
+use crate::audience::{self, Audience};
 use crate::{
     auth::Viewer,
     content_safety,

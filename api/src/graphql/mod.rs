@@ -1,6 +1,7 @@
 //! The GraphQL schema: one query and one mutation object per domain module, merged here.
 //! Building the schema does no I/O, so `schema.graphql` can be exported (and checked by a
 //! test) without a database; the HTTP layer attaches the state per server.
+pub mod audience;
 pub mod context;
 pub mod enums;
 pub mod loaders;
@@ -8,7 +9,7 @@ pub mod pagination;
 
 use async_graphql::{EmptySubscription, MergedObject, SDLExportOptions, Schema, SchemaBuilder};
 
-use crate::{auth, briefings, members, organizations};
+use crate::{auth, briefings, members, organizations, visits};
 
 #[derive(MergedObject, Default)]
 pub struct QueryRoot(
@@ -16,6 +17,7 @@ pub struct QueryRoot(
     members::graphql::MemberQuery,
     organizations::graphql::OrganizationQuery,
     briefings::graphql::BriefingQuery,
+    visits::graphql::VisitQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -24,6 +26,7 @@ pub struct MutationRoot(
     members::graphql::MemberMutation,
     organizations::graphql::OrganizationMutation,
     briefings::graphql::BriefingMutation,
+    visits::graphql::VisitMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

@@ -9,3 +9,4 @@ mod briefings;
 mod limits;
 mod members;
 mod startup;
+mod visits;

@@ -1,6 +1,7 @@
-//! Who a briefing is for. The rules (everyone, the standing committee, sectors, parties,
-//! named people; any combination, as a union) are kept on the briefing as JSON; at
-//! publication they are resolved into recipient rows, which then carry the read receipts.
+//! Who something is for — a briefing, a visit. The rules (everyone, the standing committee,
+//! sectors, parties, named people; any combination, as a union) are kept on the record as
+//! JSON. Briefings resolve them into recipient rows at publication (which then carry the
+//! read receipts); visits check them when a member looks or signs up.
 use std::collections::HashSet;
 
 use sea_orm::{ActiveEnum, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
