@@ -21,4 +21,5 @@ pub mod members;
 pub mod organizations;
 pub mod phone;
 pub mod state;
+pub mod suggestions;
 pub mod visits;

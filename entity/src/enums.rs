@@ -188,3 +188,47 @@ pub enum ParticipantStatus {
     #[sea_orm(string_value = "CANCELLED")]
     Cancelled,
 }
+
+/// 社情民意信息的状态.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum SuggestionStatus {
+    #[sea_orm(string_value = "SUBMITTED")]
+    Submitted,
+    /// 采编: accepted for editing.
+    #[sea_orm(string_value = "ACCEPTED")]
+    Accepted,
+    #[sea_orm(string_value = "DECLINED")]
+    Declined,
+    /// Merged into another piece (汇总).
+    #[sea_orm(string_value = "MERGED")]
+    Merged,
+    /// 编发: carried by a published bulletin issue.
+    #[sea_orm(string_value = "PUBLISHED")]
+    Published,
+    /// 报送: sent to recipients.
+    #[sea_orm(string_value = "REPORTED")]
+    Reported,
+    /// 采用: adopted by at least one level.
+    #[sea_orm(string_value = "ADOPTED")]
+    Adopted,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum BulletinStatus {
+    #[sea_orm(string_value = "DRAFT")]
+    Draft,
+    #[sea_orm(string_value = "PUBLISHED")]
+    Published,
+}
+
+/// 单篇采用 or 综合采用.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum AdoptionForm {
+    #[sea_orm(string_value = "SINGLE")]
+    Single,
+    #[sea_orm(string_value = "COMBINED")]
+    Combined,
+}

@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261126_000001_accounts_and_organizations;
 mod m20261126_000002_briefings;
 mod m20261126_000003_visits;
+mod m20261126_000004_suggestions;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_accounts_and_organizations::Migration),
             Box::new(m20261126_000002_briefings::Migration),
             Box::new(m20261126_000003_visits::Migration),
+            Box::new(m20261126_000004_suggestions::Migration),
         ]
     }
 }

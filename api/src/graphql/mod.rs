@@ -9,7 +9,7 @@ pub mod pagination;
 
 use async_graphql::{EmptySubscription, MergedObject, SDLExportOptions, Schema, SchemaBuilder};
 
-use crate::{auth, briefings, members, organizations, visits};
+use crate::{auth, briefings, members, organizations, suggestions, visits};
 
 #[derive(MergedObject, Default)]
 pub struct QueryRoot(
@@ -18,6 +18,7 @@ pub struct QueryRoot(
     organizations::graphql::OrganizationQuery,
     briefings::graphql::BriefingQuery,
     visits::graphql::VisitQuery,
+    suggestions::graphql::SuggestionQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -27,6 +28,7 @@ pub struct MutationRoot(
     organizations::graphql::OrganizationMutation,
     briefings::graphql::BriefingMutation,
     visits::graphql::VisitMutation,
+    suggestions::graphql::SuggestionMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

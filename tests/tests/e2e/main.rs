@@ -9,4 +9,5 @@ mod briefings;
 mod limits;
 mod members;
 mod startup;
+mod suggestions;
 mod visits;

@@ -1,0 +1,19 @@
+use sea_orm::entity::prelude::*;
+
+/// The timeline of a suggestion, which its submitter sees as feedback.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "suggestion_event")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub suggestion_id: Uuid,
+    pub action: String,
+    pub actor_id: Uuid,
+    pub at: DateTimeUtc,
+    pub note: Option<String>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
