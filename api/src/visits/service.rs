@@ -844,11 +844,18 @@ pub async fn link_outcome(
     ref_id: Uuid,
     title: &str,
 ) -> AppResult<visit_outcome::Model> {
-    managed(db, viewer, id).await?;
+    let v = managed(db, viewer, id).await?;
     let title = text(title, "title", 200, true)?;
     let kind = match kind {
+        // Proposals are checked once their module lands (issue 4); until then the id is kept as given.
         OutcomeKind::Proposal => "PROPOSAL",
-        OutcomeKind::Suggestion => "SUGGESTION",
+        OutcomeKind::Suggestion => {
+            let found = entity::suggestion::Entity::find_by_id(ref_id).one(db).await?;
+            if found.is_none_or(|s| s.organization_id != v.organization_id) {
+                return Err(AppError::bad_input("suggestionId", "本组织没有这条社情民意信息"));
+            }
+            "SUGGESTION"
+        }
     };
     let exists = visit_outcome::Entity::find()
         .filter(visit_outcome::Column::VisitId.eq(id))

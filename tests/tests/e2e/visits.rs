@@ -170,6 +170,31 @@ async fn outbound_study_from_sign_up_to_report(backend: Backend) {
         )
         .await;
     assert_eq!(outcome.data()["linkVisitOutcome"]["outcomes"][0]["kind"], "PROPOSAL");
+    // A piece of public-opinion information a participant wrote after the visit.
+    let piece = o
+        .app
+        .gql(
+            Some(&o.tokens[2]),
+            "mutation { submitSuggestion(input: { title: \"数字经济人才外流\", content: \"考察中发现……\", category: \"经济\" }, idempotencyKey: \"after-visit-0001\") { id } }",
+            json!({}),
+        )
+        .await;
+    let piece_id = piece.data()["submitSuggestion"]["id"].clone();
+    let linked = o
+        .app
+        .gql(Some(&o.admin), "mutation($v: ID!, $s: ID!) { linkVisitOutcome(visitId: $v, suggestionId: $s, title: \"数字经济人才外流\") { outcomes { kind } } }", json!({ "v": id, "s": piece_id }))
+        .await;
+    assert_eq!(linked.data()["linkVisitOutcome"]["outcomes"][1]["kind"], "SUGGESTION");
+    let unknown = o
+        .app
+        .gql(
+            Some(&o.admin),
+            "mutation($v: ID!, $s: ID!) { linkVisitOutcome(visitId: $v, suggestionId: $s, title: \"x\") { id } }",
+            json!({ "v": id, "s": "01890000-0000-7000-8000-000000000002" }),
+        )
+        .await;
+    unknown.refused("BAD_USER_INPUT");
+    assert_eq!(unknown.field(), "suggestionId");
 
     assert_eq!(o.view(2, &id).await["report"]["summary"], "考察了数字经济园区", "participants read the report");
     let history = o
