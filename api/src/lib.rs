@@ -20,6 +20,7 @@ pub mod kv;
 pub mod members;
 pub mod organizations;
 pub mod phone;
+pub mod proposals;
 pub mod state;
 pub mod suggestions;
 pub mod visits;

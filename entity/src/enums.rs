@@ -232,3 +232,124 @@ pub enum AdoptionForm {
     #[sea_orm(string_value = "COMBINED")]
     Combined,
 }
+
+/// 提案的状态 (see `api::proposals::workflow`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum ProposalStatus {
+    #[sea_orm(string_value = "DRAFT")]
+    Draft,
+    #[sea_orm(string_value = "SUBMITTED")]
+    Submitted,
+    #[sea_orm(string_value = "RETURNED")]
+    Returned,
+    #[sea_orm(string_value = "WITHDRAWN")]
+    Withdrawn,
+    #[sea_orm(string_value = "REGISTERED")]
+    Registered,
+    #[sea_orm(string_value = "REJECTED")]
+    Rejected,
+    #[sea_orm(string_value = "MERGED")]
+    Merged,
+    #[sea_orm(string_value = "ASSIGNED")]
+    Assigned,
+    #[sea_orm(string_value = "REPLIED")]
+    Replied,
+    #[sea_orm(string_value = "EVALUATED")]
+    Evaluated,
+    #[sea_orm(string_value = "REHANDLING")]
+    Rehandling,
+    #[sea_orm(string_value = "CONCLUDED")]
+    Concluded,
+}
+
+/// 提案类别 by who proposes: one member, members jointly, or a party, sector or committee.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum ProposalKind {
+    #[sea_orm(string_value = "INDIVIDUAL")]
+    Individual,
+    #[sea_orm(string_value = "JOINT")]
+    Joint,
+    #[sea_orm(string_value = "PARTY")]
+    Party,
+    #[sea_orm(string_value = "SECTOR")]
+    Sector,
+    #[sea_orm(string_value = "COMMITTEE")]
+    Committee,
+}
+
+/// 大会期间 or 平时.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum SubmittedDuring {
+    #[sea_orm(string_value = "SESSION")]
+    Session,
+    #[sea_orm(string_value = "RECESS")]
+    Recess,
+}
+
+/// A co-signer's answer to a joint-proposal invitation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum CoSignStatus {
+    #[sea_orm(string_value = "INVITED")]
+    Invited,
+    #[sea_orm(string_value = "ACCEPTED")]
+    Accepted,
+    #[sea_orm(string_value = "DECLINED")]
+    Declined,
+    /// Still pending when the proposal was submitted.
+    #[sea_orm(string_value = "LAPSED")]
+    Lapsed,
+}
+
+/// 主办, 会办 or 分办.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum AssignmentRole {
+    #[sea_orm(string_value = "LEAD")]
+    Lead,
+    #[sea_orm(string_value = "JOINT")]
+    Joint,
+    #[sea_orm(string_value = "SEPARATE")]
+    Separate,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
+pub enum AssignmentStatus {
+    #[sea_orm(string_value = "ASSIGNED")]
+    Assigned,
+    /// 签收: the unit acknowledged; the clock runs.
+    #[sea_orm(string_value = "ACKNOWLEDGED")]
+    Acknowledged,
+    #[sea_orm(string_value = "REPLIED")]
+    Replied,
+    /// 申退: the unit asked to be relieved; the office re-assigns.
+    #[sea_orm(string_value = "REASSIGN_REQUESTED")]
+    ReassignRequested,
+}
+
+/// A: solved or mostly solved; B: being solved or planned; C: kept for reference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(1))")]
+pub enum ReplyOutcome {
+    #[sea_orm(string_value = "A")]
+    A,
+    #[sea_orm(string_value = "B")]
+    B,
+    #[sea_orm(string_value = "C")]
+    C,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
+pub enum Satisfaction {
+    #[sea_orm(string_value = "SATISFIED")]
+    Satisfied,
+    #[sea_orm(string_value = "BASICALLY_SATISFIED")]
+    BasicallySatisfied,
+    #[sea_orm(string_value = "UNSATISFIED")]
+    Unsatisfied,
+}

@@ -7,6 +7,7 @@ mod m20261126_000001_accounts_and_organizations;
 mod m20261126_000002_briefings;
 mod m20261126_000003_visits;
 mod m20261126_000004_suggestions;
+mod m20261126_000005_proposals;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000002_briefings::Migration),
             Box::new(m20261126_000003_visits::Migration),
             Box::new(m20261126_000004_suggestions::Migration),
+            Box::new(m20261126_000005_proposals::Migration),
         ]
     }
 }

@@ -9,7 +9,7 @@ pub mod pagination;
 
 use async_graphql::{EmptySubscription, MergedObject, SDLExportOptions, Schema, SchemaBuilder};
 
-use crate::{auth, briefings, members, organizations, suggestions, visits};
+use crate::{auth, briefings, members, organizations, proposals, suggestions, visits};
 
 #[derive(MergedObject, Default)]
 pub struct QueryRoot(
@@ -19,6 +19,7 @@ pub struct QueryRoot(
     briefings::graphql::BriefingQuery,
     visits::graphql::VisitQuery,
     suggestions::graphql::SuggestionQuery,
+    proposals::graphql::ProposalQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -29,6 +30,7 @@ pub struct MutationRoot(
     briefings::graphql::BriefingMutation,
     visits::graphql::VisitMutation,
     suggestions::graphql::SuggestionMutation,
+    proposals::graphql::ProposalMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

@@ -622,6 +622,7 @@ pub async fn reports(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Vec<sugge
     Ok(suggestion_report::Entity::find()
         .filter(suggestion_report::Column::SuggestionId.eq(id))
         .order_by_asc(suggestion_report::Column::ReportedAt)
+        .order_by_asc(suggestion_report::Column::Id)
         .all(db)
         .await?)
 }
@@ -696,6 +697,7 @@ pub async fn adoptions(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Vec<sug
         .filter(suggestion_adoption::Column::SuggestionId.eq(id))
         .order_by_asc(suggestion_adoption::Column::AdoptedAt)
         .order_by_asc(suggestion_adoption::Column::RecordedAt)
+        .order_by_asc(suggestion_adoption::Column::Id)
         .all(db)
         .await?)
 }
@@ -914,4 +916,43 @@ pub async fn stats(db: &impl ConnectionTrait, viewer: &Viewer, year: i32) -> App
         by_sector: by_sector.into_iter().collect(),
         by_member: by_member.into_iter().collect(),
     })
+}
+
+/// A suggestion made from a proposal that was not registered (不予立案，转为社情民意信息):
+/// the proposal's authors become its authors; the office handles it from SUBMITTED on.
+pub async fn insert_converted(
+    db: &impl ConnectionTrait,
+    organization: Uuid,
+    authors_in_order: &[Uuid],
+    title: &str,
+    content: &str,
+    category: &str,
+    actor: Uuid,
+) -> AppResult<suggestion::Model> {
+    let submitter = *authors_in_order.first().ok_or_else(|| AppError::internal("conversion without authors"))?;
+    let now = Utc::now().trunc_subsecs(6);
+    let created = suggestion::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(organization),
+        title: Set(title.chars().take(100).collect()),
+        content: Set(content.to_owned()),
+        category: Set(category.to_owned()),
+        status: Set(SuggestionStatus::Submitted),
+        submitted_by: Set(submitter),
+        sector_id: Set(None),
+        anonymous_to_public: Set(false),
+        attachments: Set(serde_json::json!([])),
+        idempotency_key: Set(None),
+        decline_reason: Set(None),
+        merged_into_id: Set(None),
+        source_suggestion_id: Set(None),
+        source_organization_id: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    add_authors(db, created.id, authors_in_order, 0).await?;
+    record(db, created.id, "CONVERTED", actor, Some("由不予立案的提案转来".into())).await?;
+    Ok(created)
 }

@@ -882,6 +882,7 @@ pub async fn outcomes(db: &impl ConnectionTrait, visit: Uuid) -> AppResult<Vec<v
     Ok(visit_outcome::Entity::find()
         .filter(visit_outcome::Column::VisitId.eq(visit))
         .order_by_asc(visit_outcome::Column::LinkedAt)
+        .order_by_asc(visit_outcome::Column::Id)
         .all(db)
         .await?)
 }
@@ -904,7 +905,10 @@ pub async fn participants(
     if let Some(statuses) = statuses {
         q = q.filter(visit_participant::Column::Status.is_in(statuses.iter().copied()));
     }
-    Ok(q.order_by_asc(visit_participant::Column::SignedUpAt).all(db).await?)
+    Ok(q.order_by_asc(visit_participant::Column::SignedUpAt)
+        .order_by_asc(visit_participant::Column::UserId)
+        .all(db)
+        .await?)
 }
 
 pub async fn history(db: &impl ConnectionTrait, visit: Uuid) -> AppResult<Vec<visit_event::Model>> {

@@ -8,6 +8,7 @@ mod auth;
 mod briefings;
 mod limits;
 mod members;
+mod proposals;
 mod startup;
 mod suggestions;
 mod visits;
