@@ -847,8 +847,14 @@ pub async fn link_outcome(
     let v = managed(db, viewer, id).await?;
     let title = text(title, "title", 200, true)?;
     let kind = match kind {
-        // Proposals are checked once their module lands (issue 4); until then the id is kept as given.
-        OutcomeKind::Proposal => "PROPOSAL",
+        OutcomeKind::Proposal => {
+            let found = entity::proposal::Entity::find_by_id(ref_id).one(db).await?;
+            if found.is_none_or(|p| p.organization_id != v.organization_id || p.status == entity::ProposalStatus::Draft)
+            {
+                return Err(AppError::bad_input("proposalId", "本组织没有这件提案"));
+            }
+            "PROPOSAL"
+        }
         OutcomeKind::Suggestion => {
             let found = entity::suggestion::Entity::find_by_id(ref_id).one(db).await?;
             if found.is_none_or(|s| s.organization_id != v.organization_id) {

@@ -161,14 +161,27 @@ async fn outbound_study_from_sign_up_to_report(backend: Backend) {
         )
         .await;
     report.data();
-    let outcome = o
+    // A proposal a participant submitted after the visit.
+    let draft = o
         .app
         .gql(
-            Some(&o.admin),
-            "mutation($v: ID!, $p: ID!) { linkVisitOutcome(visitId: $v, proposalId: $p, title: \"关于加快数字经济人才引进的提案\") { outcomes { kind title } } }",
-            json!({ "v": id, "p": "01890000-0000-7000-8000-000000000001" }),
+            Some(&o.tokens[2]),
+            "mutation { createProposalDraft(input: { title: \"关于加快数字经济人才引进的提案\", suggestions: \"出台人才新政\", category: \"经济建设\" }) { id } }",
+            json!({}),
         )
         .await;
+    let proposal = draft.data()["createProposalDraft"]["id"].clone();
+    let link = "mutation($v: ID!, $p: ID!) { linkVisitOutcome(visitId: $v, proposalId: $p, title: \"关于加快数字经济人才引进的提案\") { outcomes { kind title } } }";
+    o.app.gql(Some(&o.admin), link, json!({ "v": id, "p": proposal })).await.refused("BAD_USER_INPUT");
+    o.app
+        .gql(
+            Some(&o.tokens[2]),
+            "mutation($id: ID!) { submitProposal(id: $id, idempotencyKey: \"after-visit-proposal\") { status } }",
+            json!({ "id": proposal }),
+        )
+        .await
+        .data();
+    let outcome = o.app.gql(Some(&o.admin), link, json!({ "v": id, "p": proposal })).await;
     assert_eq!(outcome.data()["linkVisitOutcome"]["outcomes"][0]["kind"], "PROPOSAL");
     // A piece of public-opinion information a participant wrote after the visit.
     let piece = o
