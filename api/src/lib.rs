@@ -23,4 +23,5 @@ pub mod phone;
 pub mod proposals;
 pub mod state;
 pub mod suggestions;
+pub mod validate;
 pub mod visits;

@@ -2,11 +2,12 @@
 use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::service::{self, AttachmentInput as Attachment, BriefingFields, FeedCursor, FeedFilter, ManagedFilter};
+use super::service::{self, BriefingFields, FeedCursor, FeedFilter, ManagedFilter};
 use crate::{
     audience::Audience,
     error::AppError,
     graphql::{
+        attachments::AttachmentInput,
         audience::{AudienceInput, AudienceRules},
         context::{ContextExt, parse_id, to_id},
         loaders::{self, AttachmentsOf, BriefingKey, UserKey},
@@ -316,21 +317,6 @@ impl BriefingQuery {
         let (rows, total) = service::managed_list(&ctx.state()?.db, viewer, &filter, cursor, limit).await?;
         prime_edges(ctx, rows.iter()).await?;
         Ok(connection(rows, limit, total, cursor.is_some(), |b| b.id, |model| Briefing { model, receipt: None }))
-    }
-}
-
-#[derive(InputObject)]
-pub struct AttachmentInput {
-    pub name: String,
-    pub content_type: String,
-    /// 字节数
-    pub size: i64,
-    pub url: String,
-}
-
-impl From<AttachmentInput> for Attachment {
-    fn from(a: AttachmentInput) -> Self {
-        Self { name: a.name, content_type: a.content_type, size: a.size, url: a.url }
     }
 }
 

@@ -21,6 +21,7 @@ use crate::{
     error::{AppError, AppResult},
     members::service::like_contains,
     organizations::access::require,
+    validate::{self, AttachmentMeta},
 };
 use entity::{
     BriefingStatus, briefing, briefing_attachment, briefing_event, briefing_recipient, briefing_term, membership,
@@ -30,19 +31,10 @@ pub const MAX_TITLE: usize = 200;
 pub const MAX_SUMMARY: usize = 500;
 pub const MAX_BODY: usize = 100_000;
 pub const MAX_ATTACHMENTS: usize = 20;
-pub const MAX_ATTACHMENT_BYTES: i64 = 200 * 1024 * 1024;
 /// Rows per statement when writing recipients and terms (SQLite binds at most 32766 values).
 const CHUNK: usize = 500;
 
 const NOT_FOUND: &str = "情况通报不存在";
-
-#[derive(Debug, Clone)]
-pub struct AttachmentInput {
-    pub name: String,
-    pub content_type: String,
-    pub size: i64,
-    pub url: String,
-}
 
 /// The editable fields; `None` leaves a field as it is (for updates).
 #[derive(Debug, Default)]
@@ -57,46 +49,16 @@ pub struct BriefingFields {
     pub pinned: Option<bool>,
     pub confidential: Option<bool>,
     pub expires_at: Option<Option<DateTime<Utc>>>,
-    pub attachments: Option<Vec<AttachmentInput>>,
-}
-
-fn bounded(text: &str, field: &str, max: usize, required: bool) -> AppResult<String> {
-    let t = text.trim();
-    if required && t.is_empty() {
-        return Err(AppError::bad_input(field, "不能为空"));
-    }
-    if t.chars().count() > max {
-        return Err(AppError::bad_input(field, format!("不能超过{max}个字")));
-    }
-    Ok(t.to_owned())
-}
-
-fn check_attachments(list: &[AttachmentInput]) -> AppResult<()> {
-    if list.len() > MAX_ATTACHMENTS {
-        return Err(AppError::bad_input("attachments", format!("附件不能超过{MAX_ATTACHMENTS}个")));
-    }
-    for (i, a) in list.iter().enumerate() {
-        let field = format!("attachments.{i}");
-        bounded(&a.name, &format!("{field}.name"), 200, true)?;
-        bounded(&a.content_type, &format!("{field}.contentType"), 100, true)?;
-        if !(0..=MAX_ATTACHMENT_BYTES).contains(&a.size) {
-            return Err(AppError::bad_input(format!("{field}.size"), "附件大小不正确"));
-        }
-        let url = a.url.trim();
-        if !(url.starts_with("https://") || url.starts_with("http://") || url.starts_with('/')) || url.len() > 2000 {
-            return Err(AppError::bad_input(format!("{field}.url"), "附件地址应为 http(s) 链接"));
-        }
-    }
-    Ok(())
+    pub attachments: Option<Vec<AttachmentMeta>>,
 }
 
 /// Applies and checks fields on an active model; returns the new attachment list if given.
-fn apply(am: &mut briefing::ActiveModel, f: BriefingFields) -> AppResult<Option<Vec<AttachmentInput>>> {
+fn apply(am: &mut briefing::ActiveModel, f: BriefingFields) -> AppResult<Option<Vec<AttachmentMeta>>> {
     if let Some(v) = f.title {
-        am.title = Set(bounded(&v, "title", MAX_TITLE, true)?);
+        am.title = Set(validate::required(&v, "title", MAX_TITLE)?);
     }
     if let Some(v) = f.summary {
-        am.summary = Set(bounded(&v, "summary", MAX_SUMMARY, false)?);
+        am.summary = Set(validate::bounded(&v, "summary", MAX_SUMMARY)?);
     }
     if let Some(v) = f.body {
         // Markdown: keep the author's whitespace, bound the size.
@@ -106,10 +68,10 @@ fn apply(am: &mut briefing::ActiveModel, f: BriefingFields) -> AppResult<Option<
         am.body = Set(v);
     }
     if let Some(v) = f.source {
-        am.source = Set(bounded(&v, "source", 50, true)?);
+        am.source = Set(validate::required(&v, "source", 50)?);
     }
     if let Some(v) = f.category {
-        am.category = Set(bounded(&v, "category", 50, true)?);
+        am.category = Set(validate::required(&v, "category", 50)?);
     }
     if let Some(v) = f.briefed_at {
         am.briefed_at = Set(v);
@@ -127,7 +89,7 @@ fn apply(am: &mut briefing::ActiveModel, f: BriefingFields) -> AppResult<Option<
         am.expires_at = Set(v);
     }
     if let Some(list) = &f.attachments {
-        check_attachments(list)?;
+        validate::attachments(list, MAX_ATTACHMENTS)?;
         am.attachment_count = Set(i32::try_from(list.len()).unwrap_or(i32::MAX));
     }
     Ok(f.attachments)
@@ -158,7 +120,7 @@ async fn record(
     Ok(())
 }
 
-async fn replace_attachments(db: &impl ConnectionTrait, briefing: Uuid, list: Vec<AttachmentInput>) -> AppResult<()> {
+async fn replace_attachments(db: &impl ConnectionTrait, briefing: Uuid, list: Vec<AttachmentMeta>) -> AppResult<()> {
     briefing_attachment::Entity::delete_many()
         .filter(briefing_attachment::Column::BriefingId.eq(briefing))
         .exec(db)
@@ -860,20 +822,5 @@ mod tests {
         let c = FeedCursor { pinned: true, published_at: Utc::now().trunc_subsecs(6), id: Uuid::now_v7() };
         assert_eq!(FeedCursor::decode(&c.encode()).ok(), Some(c));
         assert!(FeedCursor::decode("garbage").is_err());
-    }
-
-    #[test]
-    fn attachment_checks() {
-        let ok = AttachmentInput {
-            name: "通报.pdf".into(),
-            content_type: "application/pdf".into(),
-            size: 10,
-            url: "https://x/y.pdf".into(),
-        };
-        assert!(check_attachments(std::slice::from_ref(&ok)).is_ok());
-        let bad_url = AttachmentInput { url: "javascript:alert(1)".into(), ..ok.clone() };
-        assert!(check_attachments(&[bad_url]).is_err());
-        let negative = AttachmentInput { size: -1, ..ok };
-        assert!(check_attachments(&[negative]).is_err());
     }
 }

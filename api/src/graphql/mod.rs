@@ -1,6 +1,7 @@
 //! The GraphQL schema: one query and one mutation object per domain module, merged here.
 //! Building the schema does no I/O, so `schema.graphql` can be exported (and checked by a
 //! test) without a database; the HTTP layer attaches the state per server.
+pub mod attachments;
 pub mod audience;
 pub mod context;
 pub mod enums;

@@ -10,32 +10,22 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::access::{Actor, can_administer, can_manage_org, require};
-use crate::error::{AppError, AppResult};
+use crate::{
+    error::{AppError, AppResult},
+    validate,
+};
 use entity::{
     OrganizationLevel, Role, handling_unit, membership, organization, sector, sector_convener, special_committee,
 };
 
 /// Trims a required name and bounds its length.
 pub fn clean_name(raw: &str, field: &str) -> AppResult<String> {
-    let name = raw.trim();
-    if name.is_empty() {
-        return Err(AppError::bad_input(field, "名称不能为空"));
-    }
-    if name.chars().count() > 100 {
-        return Err(AppError::bad_input(field, "名称不能超过100个字"));
-    }
-    Ok(name.to_owned())
+    validate::required(raw, field, 100)
 }
 
 /// An optional text: blank becomes none.
 pub fn clean_optional(raw: Option<String>, field: &str, max: usize) -> AppResult<Option<String>> {
-    let Some(text) = raw.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()) else {
-        return Ok(None);
-    };
-    if text.chars().count() > max {
-        return Err(AppError::bad_input(field, format!("不能超过{max}个字")));
-    }
-    Ok(Some(text))
+    validate::optional(raw, field, max)
 }
 
 /// A unique violation on a per-organization name becomes a field error.

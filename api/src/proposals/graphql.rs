@@ -4,12 +4,13 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ActiveEnum, EntityTrait};
 
 use super::{
-    service::{self, Attachment, DraftFields, Filter, KeyDesignation, NewAssignment, NewEvaluation, NewReply, Who},
+    service::{self, DraftFields, Filter, KeyDesignation, NewAssignment, NewEvaluation, NewReply, Who},
     workflow::Action,
 };
 use crate::{
     error::AppError,
     graphql::{
+        attachments::{self, AttachmentInput, FileAttachment},
         context::{ContextExt, parse_id, parse_ids, to_id},
         enums::Party,
         loaders::{self, HandlingUnitKey, SectorKey, SpecialCommitteeKey, UserKey},
@@ -57,14 +58,6 @@ remote_enum!(
     /// 满意、基本满意、不满意
     Satisfaction => "entity::Satisfaction" { Satisfied, BasicallySatisfied, Unsatisfied }
 );
-
-#[derive(SimpleObject)]
-pub struct ProposalAttachment {
-    name: String,
-    content_type: String,
-    size: i64,
-    url: String,
-}
 
 /// 联名人
 pub struct CoSigner(entity::proposal_cosigner::Model);
@@ -268,12 +261,8 @@ impl Proposal {
         let Some(id) = self.0.committee_id else { return Ok(None) };
         Ok(loaders::load(ctx, SpecialCommitteeKey(id)).await?.map(SpecialCommittee))
     }
-    async fn attachments(&self) -> Vec<ProposalAttachment> {
-        serde_json::from_value::<Vec<Attachment>>(self.0.attachments.clone())
-            .unwrap_or_default()
-            .into_iter()
-            .map(|a| ProposalAttachment { name: a.name, content_type: a.content_type, size: a.size, url: a.url })
-            .collect()
+    async fn attachments(&self) -> Vec<FileAttachment> {
+        attachments::from_json(&self.0.attachments)
     }
     async fn co_signers(&self, ctx: &Context<'_>) -> Result<Vec<CoSigner>> {
         Ok(service::cosigners(&ctx.state()?.db, self.0.id).await?.into_iter().map(CoSigner).collect())
@@ -507,14 +496,6 @@ impl ProposalQuery {
 }
 
 #[derive(InputObject)]
-pub struct ProposalAttachmentInput {
-    pub name: String,
-    pub content_type: String,
-    pub size: i64,
-    pub url: String,
-}
-
-#[derive(InputObject)]
 pub struct CreateProposalDraftInput {
     /// 案由
     pub title: String,
@@ -537,7 +518,7 @@ pub struct CreateProposalDraftInput {
     /// 专委会提案的专门委员会
     pub committee_id: Option<ID>,
     #[graphql(default)]
-    pub attachments: Vec<ProposalAttachmentInput>,
+    pub attachments: Vec<AttachmentInput>,
 }
 
 /// 省略的字段保持不变
@@ -552,13 +533,7 @@ pub struct UpdateProposalDraftInput {
     pub party: MaybeUndefined<Party>,
     pub sector_id: MaybeUndefined<ID>,
     pub committee_id: MaybeUndefined<ID>,
-    pub attachments: Option<Vec<ProposalAttachmentInput>>,
-}
-
-fn attachments(list: Vec<ProposalAttachmentInput>) -> Vec<Attachment> {
-    list.into_iter()
-        .map(|a| Attachment { name: a.name, content_type: a.content_type, size: a.size, url: a.url })
-        .collect()
+    pub attachments: Option<Vec<AttachmentInput>>,
 }
 
 fn maybe_id(v: MaybeUndefined<ID>, field: &str) -> Result<Option<Option<uuid::Uuid>>, AppError> {
@@ -622,7 +597,7 @@ impl ProposalMutation {
             party: Some(input.party.map(|p| entity::Party::from(p).to_value())),
             sector_id: Some(input.sector_id.as_ref().map(|s| parse_id(s, "sectorId")).transpose()?),
             committee_id: Some(input.committee_id.as_ref().map(|c| parse_id(c, "committeeId")).transpose()?),
-            attachments: Some(attachments(input.attachments)),
+            attachments: Some(input.attachments.into_iter().map(Into::into).collect()),
         };
         Ok(Proposal(service::create_draft(&ctx.state()?.db, viewer, f).await?))
     }
@@ -646,7 +621,7 @@ impl ProposalMutation {
             party: party.map(|p| p.map(|p| entity::Party::from(p).to_value())),
             sector_id: maybe_id(input.sector_id, "sectorId")?,
             committee_id: maybe_id(input.committee_id, "committeeId")?,
-            attachments: input.attachments.map(attachments),
+            attachments: input.attachments.map(|l| l.into_iter().map(Into::into).collect()),
         };
         Ok(Proposal(service::update_draft(&ctx.state()?.db, viewer, parse_id(&id, "id")?, f).await?))
     }

@@ -11,7 +11,6 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
     sea_query::{Expr, ExprTrait, Func, OnConflict, Query},
 };
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::workflow::{self, Action, Actor};
@@ -21,6 +20,7 @@ use crate::{
     error::{AppError, AppResult},
     members::service::like_contains,
     organizations::access::require,
+    validate::{self, AttachmentMeta},
     visits::service::year_range,
 };
 use entity::{
@@ -32,15 +32,6 @@ use entity::{
 const NOT_FOUND: &str = "提案不存在";
 /// Three months, the default handling time.
 pub const DEFAULT_DEADLINE_DAYS: i64 = 91;
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct Attachment {
-    pub name: String,
-    pub content_type: String,
-    pub size: i64,
-    pub url: String,
-}
 
 /// The viewer's relation to proposals: their handling unit when they operate one.
 pub struct Who {
@@ -75,32 +66,21 @@ pub struct DraftFields {
     pub party: Option<Option<String>>,
     pub sector_id: Option<Option<Uuid>>,
     pub committee_id: Option<Option<Uuid>>,
-    pub attachments: Option<Vec<Attachment>>,
-}
-
-fn text(value: &str, field: &str, max: usize, required: bool) -> AppResult<String> {
-    let t = value.trim();
-    if required && t.is_empty() {
-        return Err(AppError::bad_input(field, "不能为空"));
-    }
-    if t.chars().count() > max {
-        return Err(AppError::bad_input(field, format!("不能超过{max}个字")));
-    }
-    Ok(t.to_owned())
+    pub attachments: Option<Vec<AttachmentMeta>>,
 }
 
 fn apply(am: &mut proposal::ActiveModel, f: &DraftFields) -> AppResult<()> {
     if let Some(v) = &f.title {
-        am.title = Set(text(v, "title", 100, true)?);
+        am.title = Set(validate::required(v, "title", 100)?);
     }
     if let Some(v) = &f.background {
-        am.background = Set(text(v, "background", 20_000, false)?);
+        am.background = Set(validate::bounded(v, "background", 20_000)?);
     }
     if let Some(v) = &f.suggestions {
-        am.suggestions = Set(text(v, "suggestions", 20_000, false)?);
+        am.suggestions = Set(validate::bounded(v, "suggestions", 20_000)?);
     }
     if let Some(v) = &f.category {
-        am.category = Set(text(v, "category", 50, true)?);
+        am.category = Set(validate::required(v, "category", 50)?);
     }
     if let Some(v) = f.kind {
         am.kind = Set(v);
@@ -118,16 +98,7 @@ fn apply(am: &mut proposal::ActiveModel, f: &DraftFields) -> AppResult<()> {
         am.committee_id = Set(v);
     }
     if let Some(list) = &f.attachments {
-        if list.len() > 20 {
-            return Err(AppError::bad_input("attachments", "附件不能超过20个"));
-        }
-        for (i, a) in list.iter().enumerate() {
-            text(&a.name, &format!("attachments.{i}.name"), 200, true)?;
-            let url = a.url.trim();
-            if !(url.starts_with("https://") || url.starts_with("http://") || url.starts_with('/')) {
-                return Err(AppError::bad_input(format!("attachments.{i}.url"), "附件地址应为 http(s) 链接"));
-            }
-        }
+        validate::attachments(list, 20)?;
         am.attachments = Set(serde_json::to_value(list).unwrap_or_default());
     }
     Ok(())
@@ -534,7 +505,7 @@ pub async fn return_proposal(
     reason: &str,
 ) -> AppResult<proposal::Model> {
     let p = handled(db, viewer, id).await?;
-    let reason = text(reason, "reason", 1000, true)?;
+    let reason = validate::required(reason, "reason", 1000)?;
     let txn = db.begin().await?;
     let r = reason.clone();
     step(
@@ -627,7 +598,7 @@ pub async fn reject(
     convert: bool,
 ) -> AppResult<proposal::Model> {
     let p = handled(db, viewer, id).await?;
-    let reason = text(reason, "reason", 1000, true)?;
+    let reason = validate::required(reason, "reason", 1000)?;
     workflow::check(Action::Reject, Actor::Office, p.status).map_err(|m| AppError::bad_input("id", m))?;
     let txn = db.begin().await?;
     let converted = if convert {
@@ -821,7 +792,7 @@ pub async fn request_reassignment(
     reason: &str,
 ) -> AppResult<proposal::Model> {
     let (p, a) = unit_assignment(db, who, id).await?;
-    let reason = text(reason, "reason", 1000, true)?;
+    let reason = validate::required(reason, "reason", 1000)?;
     if a.status == AssignmentStatus::Replied {
         return Err(AppError::bad_input("id", "已答复的交办不能申退"));
     }
@@ -850,8 +821,8 @@ pub async fn reply(db: &DatabaseConnection, who: &Who, id: Uuid, r: NewReply) ->
     if a.status == AssignmentStatus::Replied {
         return Err(AppError::Conflict { field: None, message: "本轮已答复".into() });
     }
-    let content = text(&r.content, "content", 20_000, true)?;
-    let contact = text(&r.contact, "contact", 100, true)?;
+    let content = validate::required(&r.content, "content", 20_000)?;
+    let contact = validate::required(&r.contact, "contact", 100)?;
     let txn = db.begin().await?;
     let mut am = a.clone().into_active_model();
     am.status = Set(AssignmentStatus::Replied);
@@ -920,7 +891,7 @@ pub async fn evaluate(
 ) -> AppResult<proposal::Model> {
     let p = authored(db, viewer, id).await?;
     workflow::check(Action::Evaluate, Actor::Proposer, p.status).map_err(|m| AppError::bad_input("id", m))?;
-    let comment = e.comment.map(|c| text(&c, "comment", 2000, false)).transpose()?.filter(|c| !c.is_empty());
+    let comment = e.comment.map(|c| validate::bounded(&c, "comment", 2000)).transpose()?.filter(|c| !c.is_empty());
     let unsatisfied = e.satisfaction == Satisfaction::Unsatisfied;
     let txn = db.begin().await?;
     proposal_evaluation::ActiveModel {
@@ -998,8 +969,8 @@ pub async fn designate_key(
     k: KeyDesignation,
 ) -> AppResult<proposal::Model> {
     let p = handled(db, viewer, id).await?;
-    let lead = k.lead_official.map(|v| text(&v, "leadOfficial", 100, true)).transpose()?;
-    let office = k.assisting_office.map(|v| text(&v, "assistingOffice", 100, true)).transpose()?;
+    let lead = k.lead_official.map(|v| validate::required(&v, "leadOfficial", 100)).transpose()?;
+    let office = k.assisting_office.map(|v| validate::required(&v, "assistingOffice", 100)).transpose()?;
     if let Some(s) = k.supervisor_id {
         let m = membership::Entity::find()
             .filter(membership::Column::UserId.eq(s))
@@ -1056,7 +1027,7 @@ pub async fn publish_result(
     summary: &str,
 ) -> AppResult<proposal::Model> {
     let p = handled(db, viewer, id).await?;
-    let summary = text(summary, "summary", 20_000, true)?;
+    let summary = validate::required(summary, "summary", 20_000)?;
     content_safety::check(&[("summary", &summary)])?;
     let txn = db.begin().await?;
     let now = Utc::now();

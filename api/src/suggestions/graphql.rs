@@ -2,9 +2,10 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::service::{self, Attachment, Filter, NewAdoption, NewSuggestion, Recipients};
+use super::service::{self, Filter, NewAdoption, NewSuggestion, Recipients};
 use crate::{
     graphql::{
+        attachments::{self, AttachmentInput, FileAttachment},
         context::{ContextExt, parse_id, parse_ids, to_id},
         enums::OrganizationLevel,
         loaders::{self, OrganizationKey, SectorKey, UserKey},
@@ -41,14 +42,6 @@ pub enum BulletinStatus {
 pub enum AdoptionForm {
     Single,
     Combined,
-}
-
-#[derive(SimpleObject)]
-pub struct SuggestionAttachment {
-    name: String,
-    content_type: String,
-    size: i64,
-    url: String,
 }
 
 /// 编发情况
@@ -126,12 +119,8 @@ impl Suggestion {
     async fn submitted_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
-    async fn attachments(&self) -> Vec<SuggestionAttachment> {
-        serde_json::from_value::<Vec<Attachment>>(self.0.attachments.clone())
-            .unwrap_or_default()
-            .into_iter()
-            .map(|a| SuggestionAttachment { name: a.name, content_type: a.content_type, size: a.size, url: a.url })
-            .collect()
+    async fn attachments(&self) -> Vec<FileAttachment> {
+        attachments::from_json(&self.0.attachments)
     }
     /// 作者（报送人在前，联名人在后）；匿名信息在上级只显示为空
     async fn authors(&self, ctx: &Context<'_>) -> Result<Vec<User>> {
@@ -438,14 +427,6 @@ impl SuggestionQuery {
 }
 
 #[derive(InputObject)]
-pub struct SuggestionAttachmentInput {
-    pub name: String,
-    pub content_type: String,
-    pub size: i64,
-    pub url: String,
-}
-
-#[derive(InputObject)]
 pub struct SubmitSuggestionInput {
     /// 标题
     pub title: String,
@@ -457,7 +438,7 @@ pub struct SubmitSuggestionInput {
     #[graphql(default)]
     pub anonymous_to_public: bool,
     #[graphql(default)]
-    pub attachments: Vec<SuggestionAttachmentInput>,
+    pub attachments: Vec<AttachmentInput>,
     /// 联名委员（用户 ID）
     #[graphql(default)]
     pub co_author_ids: Vec<ID>,
@@ -515,11 +496,7 @@ impl SuggestionMutation {
             content: input.content,
             category: input.category,
             anonymous_to_public: input.anonymous_to_public,
-            attachments: input
-                .attachments
-                .into_iter()
-                .map(|a| Attachment { name: a.name, content_type: a.content_type, size: a.size, url: a.url })
-                .collect(),
+            attachments: input.attachments.into_iter().map(Into::into).collect(),
             co_author_ids: parse_ids(&input.co_author_ids, "coAuthorIds")?,
             sector_id: input.sector_id.as_ref().map(|s| parse_id(s, "sectorId")).transpose()?,
         };

@@ -9,7 +9,6 @@ use sea_orm::{
     QuerySelect, TransactionTrait,
     sea_query::{Expr, ExprTrait, Func, Query},
 };
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::workflow;
@@ -19,6 +18,7 @@ use crate::{
     error::{AppError, AppResult},
     members::service::like_contains,
     organizations::access::require,
+    validate::{self, AttachmentMeta},
     visits::service::year_range,
 };
 use entity::{
@@ -29,52 +29,15 @@ use entity::{
 
 const NOT_FOUND: &str = "社情民意信息不存在";
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct Attachment {
-    pub name: String,
-    pub content_type: String,
-    pub size: i64,
-    pub url: String,
-}
-
 pub struct NewSuggestion {
     pub title: String,
     pub content: String,
     pub category: String,
     pub anonymous_to_public: bool,
-    pub attachments: Vec<Attachment>,
+    pub attachments: Vec<AttachmentMeta>,
     pub co_author_ids: Vec<Uuid>,
     /// Submit in a sector's name (conveners only).
     pub sector_id: Option<Uuid>,
-}
-
-fn text(value: &str, field: &str, max: usize) -> AppResult<String> {
-    let t = value.trim();
-    if t.is_empty() {
-        return Err(AppError::bad_input(field, "不能为空"));
-    }
-    if t.chars().count() > max {
-        return Err(AppError::bad_input(field, format!("不能超过{max}个字")));
-    }
-    Ok(t.to_owned())
-}
-
-fn check_attachments(list: &[Attachment]) -> AppResult<()> {
-    if list.len() > 9 {
-        return Err(AppError::bad_input("attachments", "附件不能超过9个"));
-    }
-    for (i, a) in list.iter().enumerate() {
-        text(&a.name, &format!("attachments.{i}.name"), 200)?;
-        let url = a.url.trim();
-        if !(url.starts_with("https://") || url.starts_with("http://") || url.starts_with('/')) {
-            return Err(AppError::bad_input(format!("attachments.{i}.url"), "附件地址应为 http(s) 链接"));
-        }
-        if !(0..=50 * 1024 * 1024).contains(&a.size) {
-            return Err(AppError::bad_input(format!("attachments.{i}.size"), "附件大小不正确"));
-        }
-    }
-    Ok(())
 }
 
 async fn record(db: &impl ConnectionTrait, id: Uuid, action: &str, actor: Uuid, note: Option<String>) -> AppResult<()> {
@@ -146,10 +109,10 @@ pub async fn submit(
     if viewer.role != Role::Member {
         return Err(AppError::forbidden("只有委员可以报送社情民意信息"));
     }
-    let title = text(&input.title, "title", 100)?;
-    let content = text(&input.content, "content", 5000)?;
-    let category = text(&input.category, "category", 50)?;
-    check_attachments(&input.attachments)?;
+    let title = validate::required(&input.title, "title", 100)?;
+    let content = validate::required(&input.content, "content", 5000)?;
+    let category = validate::required(&input.category, "category", 50)?;
+    validate::attachments(&input.attachments, 9)?;
     let co_authors: Vec<Uuid> = input
         .co_author_ids
         .iter()
@@ -294,7 +257,7 @@ pub async fn decline(db: &DatabaseConnection, viewer: &Viewer, id: Uuid, reason:
     if !workflow::can_decline(s.status) {
         return Err(wrong_state(s.status));
     }
-    let reason = text(reason, "reason", 500)?;
+    let reason = validate::required(reason, "reason", 500)?;
     let txn = db.begin().await?;
     suggestion::Entity::update_many()
         .col_expr(suggestion::Column::Status, Expr::value(SuggestionStatus::Declined))
@@ -357,7 +320,7 @@ pub async fn create_bulletin(
     year: Option<i32>,
 ) -> AppResult<bulletin_issue::Model> {
     require(viewer.is_office())?;
-    let title = text(title, "title", 100)?;
+    let title = validate::required(title, "title", 100)?;
     if !(1..=9999).contains(&number) {
         return Err(AppError::bad_input("number", "期号应为1到9999"));
     }
@@ -410,8 +373,8 @@ pub async fn add_to_bulletin(
         return Err(AppError::Conflict { field: None, message: "该期已印发，不能再修改".into() });
     }
     let s = handled(db, viewer, suggestion_id).await?;
-    let title = text(edited_title, "editedTitle", 100)?;
-    let content = text(edited_content, "editedContent", 10_000)?;
+    let title = validate::required(edited_title, "editedTitle", 100)?;
+    let content = validate::required(edited_content, "editedContent", 10_000)?;
     let existing =
         bulletin_item::Entity::find().filter(bulletin_item::Column::SuggestionId.eq(suggestion_id)).one(db).await?;
     match existing {
@@ -533,7 +496,7 @@ pub async fn report(
         above.push(org);
     }
     let bodies: Vec<String> =
-        to.bodies.iter().map(|b| text(b, "recipients.bodies", 50)).collect::<AppResult<Vec<_>>>()?;
+        to.bodies.iter().map(|b| validate::required(b, "recipients.bodies", 50)).collect::<AppResult<Vec<_>>>()?;
     let already: HashSet<String> = suggestion_report::Entity::find()
         .filter(suggestion_report::Column::SuggestionId.eq(id))
         .all(db)
@@ -648,9 +611,9 @@ pub async fn record_adoption(
     if !workflow::can_adopt(s.status, s.source_suggestion_id.is_some()) {
         return Err(wrong_state(s.status));
     }
-    let adopted_by = text(&a.adopted_by, "adoptedBy", 100)?;
-    let instruction = a.instruction.map(|i| text(&i, "instruction", 2000)).transpose()?;
-    let instructed_by = a.instructed_by.map(|i| text(&i, "instructedBy", 100)).transpose()?;
+    let adopted_by = validate::required(&a.adopted_by, "adoptedBy", 100)?;
+    let instruction = a.instruction.map(|i| validate::required(&i, "instruction", 2000)).transpose()?;
+    let instructed_by = a.instructed_by.map(|i| validate::required(&i, "instructedBy", 100)).transpose()?;
     if instructed_by.is_some() && instruction.is_none() {
         return Err(AppError::bad_input("instruction", "填写批示人时请填写批示内容"));
     }

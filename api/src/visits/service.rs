@@ -19,6 +19,7 @@ use crate::{
     content_safety,
     error::{AppError, AppResult},
     organizations::access::{Actor, require},
+    validate,
 };
 use entity::{
     ParticipantStatus, Role, VisitKind, VisitStatus, membership, organization, visit, visit_agenda_item, visit_event,
@@ -53,39 +54,24 @@ pub struct VisitFields {
     pub invited_organization_ids: Option<Vec<Uuid>>,
 }
 
-fn text(value: &str, field: &str, max: usize, required: bool) -> AppResult<String> {
-    let t = value.trim();
-    if required && t.is_empty() {
-        return Err(AppError::bad_input(field, "不能为空"));
-    }
-    if t.chars().count() > max {
-        return Err(AppError::bad_input(field, format!("不能超过{max}个字")));
-    }
-    Ok(t.to_owned())
-}
-
-fn optional_text(value: Option<String>, field: &str, max: usize) -> AppResult<Option<String>> {
-    value.map(|v| text(&v, field, max, false)).transpose().map(|v| v.filter(|s| !s.is_empty()))
-}
-
 fn apply(am: &mut visit::ActiveModel, f: &VisitFields) -> AppResult<()> {
     if let Some(v) = f.kind {
         am.kind = Set(v);
     }
     if let Some(v) = &f.title {
-        am.title = Set(text(v, "title", 200, true)?);
+        am.title = Set(validate::required(v, "title", 200)?);
     }
     if let Some(v) = &f.topic {
-        am.topic = Set(text(v, "topic", 2000, false)?);
+        am.topic = Set(validate::bounded(v, "topic", 2000)?);
     }
     if let Some(v) = &f.place {
-        am.place = Set(text(v, "place", 200, true)?);
+        am.place = Set(validate::required(v, "place", 200)?);
     }
     if let Some(v) = &f.counterpart {
-        am.counterpart = Set(optional_text(v.clone(), "counterpart", 100)?);
+        am.counterpart = Set(validate::optional(v.clone(), "counterpart", 100)?);
     }
     if let Some(v) = &f.counterpart_region {
-        am.counterpart_region = Set(optional_text(v.clone(), "counterpartRegion", 100)?);
+        am.counterpart_region = Set(validate::optional(v.clone(), "counterpartRegion", 100)?);
     }
     if let Some(v) = f.starts_at {
         am.starts_at = Set(v.trunc_subsecs(6));
@@ -125,8 +111,8 @@ fn apply(am: &mut visit::ActiveModel, f: &VisitFields) -> AppResult<()> {
             return Err(AppError::bad_input("agenda", "日程不能超过50项"));
         }
         for (i, item) in agenda.iter().enumerate() {
-            text(&item.title, &format!("agenda.{i}.title"), 200, true)?;
-            optional_text(item.place.clone(), &format!("agenda.{i}.place"), 200)?;
+            validate::required(&item.title, &format!("agenda.{i}.title"), 200)?;
+            validate::optional(item.place.clone(), &format!("agenda.{i}.place"), 200)?;
         }
     }
     Ok(())
@@ -324,7 +310,7 @@ pub async fn transition(
             message: format!("活动当前为“{}”，不能变为“{}”", status_name(found.status), status_name(to)),
         });
     }
-    let reason = optional_text(reason, "reason", 500)?;
+    let reason = validate::optional(reason, "reason", 500)?;
     if to == VisitStatus::Cancelled && reason.is_none() {
         return Err(AppError::bad_input("reason", "请说明取消原因"));
     }
@@ -677,7 +663,7 @@ pub async fn request_leave(
 ) -> AppResult<visit_participant::Model> {
     let (v, p) = my_participation(db, viewer, id).await?;
     member_window(&v)?;
-    let reason = text(reason, "reason", 500, true)?;
+    let reason = validate::required(reason, "reason", 500)?;
     if p.status != ParticipantStatus::Confirmed {
         return Err(AppError::Conflict { field: None, message: "只有已确认参加的人可以请假".into() });
     }
@@ -807,9 +793,9 @@ pub async fn submit_report(db: &DatabaseConnection, viewer: &Viewer, id: Uuid, r
     if !takes_attendance(v.status) {
         return Err(AppError::Conflict { field: None, message: "活动开始后才能提交报告".into() });
     }
-    let summary = text(&r.summary, "summary", 20_000, true)?;
-    let findings = optional_text(r.findings, "findings", 20_000)?;
-    let suggestions = optional_text(r.suggestions, "suggestions", 20_000)?;
+    let summary = validate::required(&r.summary, "summary", 20_000)?;
+    let findings = validate::optional(r.findings, "findings", 20_000)?;
+    let suggestions = validate::optional(r.suggestions, "suggestions", 20_000)?;
     // Participants read the report: it is screened like everything published to members.
     content_safety::check(&[
         ("summary", &summary),
@@ -845,7 +831,7 @@ pub async fn link_outcome(
     title: &str,
 ) -> AppResult<visit_outcome::Model> {
     let v = managed(db, viewer, id).await?;
-    let title = text(title, "title", 200, true)?;
+    let title = validate::required(title, "title", 200)?;
     let kind = match kind {
         OutcomeKind::Proposal => {
             let found = entity::proposal::Entity::find_by_id(ref_id).one(db).await?;
