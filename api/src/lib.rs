@@ -19,6 +19,7 @@ pub mod http;
 pub mod kv;
 pub mod members;
 pub mod organizations;
+pub mod paging;
 pub mod phone;
 pub mod proposals;
 pub mod state;

@@ -3,6 +3,7 @@
 //! migrations keep describing the schema as it was when they were written.
 pub use sea_orm_migration::prelude::*;
 
+mod common;
 mod m20261126_000001_accounts_and_organizations;
 mod m20261126_000002_briefings;
 mod m20261126_000003_visits;

@@ -3,25 +3,13 @@
 //! handling units).
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::common::fk;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
 fn timestamps(table: &mut TableCreateStatement) -> &mut TableCreateStatement {
     table.col(timestamp_with_time_zone("created_at")).col(timestamp_with_time_zone("updated_at"))
-}
-
-fn fk(
-    from_table: &'static str,
-    from_col: &'static str,
-    to_table: &'static str,
-    on_delete: ForeignKeyAction,
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{from_table}_{from_col}"))
-        .from(from_table, from_col)
-        .to(to_table, "id")
-        .on_delete(on_delete)
-        .to_owned()
 }
 
 #[async_trait::async_trait]

@@ -3,17 +3,10 @@
 //! change history.
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::common::fk_cascade as fk;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-fn fk(from_table: &'static str, from_col: &'static str, to_table: &'static str) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{from_table}_{from_col}"))
-        .from(from_table, from_col)
-        .to(to_table, "id")
-        .on_delete(ForeignKeyAction::Cascade)
-        .to_owned()
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

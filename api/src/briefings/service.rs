@@ -21,6 +21,7 @@ use crate::{
     error::{AppError, AppResult},
     members::service::like_contains,
     organizations::access::require,
+    paging,
     validate::{self, AttachmentMeta},
 };
 use entity::{
@@ -706,13 +707,7 @@ pub async fn managed_list(
     if let Some(q) = filter.search.as_deref().map(search::normalize).filter(|q| !q.is_empty()) {
         cond = cond.add(Expr::expr(Func::lower(Expr::col(briefing::Column::Title))).like(like_contains(&q)));
     }
-    let total = briefing::Entity::find().filter(cond.clone()).count(db).await?;
-    if let Some(after) = after {
-        cond = cond.add(briefing::Column::Id.lt(after));
-    }
-    let rows =
-        briefing::Entity::find().filter(cond).order_by_desc(briefing::Column::Id).limit(limit + 1).all(db).await?;
-    Ok((rows, total))
+    paging::newest_first::<briefing::Entity>(db, cond, briefing::Column::Id, after, limit).await
 }
 
 pub struct ReadStats {

@@ -8,7 +8,7 @@ use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    QueryFilter, QueryOrder, TransactionTrait,
     sea_query::{Expr, ExprTrait, Func, OnConflict, Query},
 };
 use uuid::Uuid;
@@ -20,6 +20,7 @@ use crate::{
     error::{AppError, AppResult},
     members::service::like_contains,
     organizations::access::require,
+    paging,
     validate::{self, AttachmentMeta},
     visits::service::year_range,
 };
@@ -1174,13 +1175,7 @@ pub async fn list(
                 .add(Expr::expr(Func::lower(Expr::col(proposal::Column::Suggestions))).like(pattern)),
         );
     }
-    let total = proposal::Entity::find().filter(cond.clone()).count(db).await?;
-    let mut q = proposal::Entity::find().filter(cond);
-    if let Some(after) = after {
-        q = q.filter(proposal::Column::Id.lt(after));
-    }
-    let rows = q.order_by_desc(proposal::Column::Id).limit(limit + 1).all(db).await?;
-    Ok((rows, total))
+    paging::newest_first::<proposal::Entity>(db, cond, proposal::Column::Id, after, limit).await
 }
 
 /// The viewer's proposals: authored (drafts included) and co-signed, newest first.
@@ -1201,13 +1196,7 @@ pub async fn mine(
             .add(proposal::Column::AuthorId.eq(viewer.user_id))
             .add(proposal::Column::Id.in_subquery(signed)),
     );
-    let total = proposal::Entity::find().filter(cond.clone()).count(db).await?;
-    let mut q = proposal::Entity::find().filter(cond);
-    if let Some(after) = after {
-        q = q.filter(proposal::Column::Id.lt(after));
-    }
-    let rows = q.order_by_desc(proposal::Column::Id).limit(limit + 1).all(db).await?;
-    Ok((rows, total))
+    paging::newest_first::<proposal::Entity>(db, cond, proposal::Column::Id, after, limit).await
 }
 
 /// Invitations waiting for the viewer's answer.

@@ -18,6 +18,7 @@ use crate::{
     error::{AppError, AppResult},
     members::service::like_contains,
     organizations::access::require,
+    paging,
     validate::{self, AttachmentMeta},
     visits::service::year_range,
 };
@@ -689,22 +690,7 @@ pub async fn mine(
     let cond = Condition::all()
         .add(suggestion::Column::Id.in_subquery(authored))
         .add(suggestion::Column::OrganizationId.eq(viewer.organization_id));
-    page(db, cond, after, limit).await
-}
-
-async fn page(
-    db: &impl ConnectionTrait,
-    cond: Condition,
-    after: Option<Uuid>,
-    limit: u64,
-) -> AppResult<(Vec<suggestion::Model>, u64)> {
-    let total = suggestion::Entity::find().filter(cond.clone()).count(db).await?;
-    let mut q = suggestion::Entity::find().filter(cond);
-    if let Some(after) = after {
-        q = q.filter(suggestion::Column::Id.lt(after));
-    }
-    let rows = q.order_by_desc(suggestion::Column::Id).limit(limit + 1).all(db).await?;
-    Ok((rows, total))
+    paging::newest_first::<suggestion::Entity>(db, cond, suggestion::Column::Id, after, limit).await
 }
 
 #[derive(Debug, Default)]
@@ -759,7 +745,7 @@ pub async fn list(
         Some(false) => cond = cond.add(suggestion::Column::SourceSuggestionId.is_null()),
         None => {}
     }
-    page(db, cond, after, limit).await
+    paging::newest_first::<suggestion::Entity>(db, cond, suggestion::Column::Id, after, limit).await
 }
 
 pub async fn bulletins(
