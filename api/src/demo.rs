@@ -6,13 +6,21 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
 use serde::Deserialize;
 
 use crate::{
+    audience::Audience,
+    auth::Viewer,
     bootstrap::generate_password,
+    briefings::{self, service::BriefingFields},
     error::{AppError, AppResult},
     members::service::{MembershipFields, NewUser, insert_membership, insert_user},
+    organizations::access::Actor,
     organizations::service::{NewOrganization, insert_organization},
     state::AppState,
+    visits::{self, service::VisitFields},
 };
-use entity::{Office, OrganizationLevel, Party, Role, handling_unit, organization, sector, special_committee};
+use entity::{
+    Office, OrganizationLevel, Party, Role, VisitKind, VisitStatus, handling_unit, organization, sector,
+    special_committee,
+};
 
 const REFERENCE: &str = include_str!("../demo/reference.json");
 pub const DEMO_CITY: &str = "示例市政协";
@@ -22,6 +30,15 @@ struct Reference {
     sectors: Vec<String>,
     special_committees: Vec<String>,
     handling_units: Vec<String>,
+    example_briefing: ExampleBriefing,
+}
+
+#[derive(Deserialize)]
+struct ExampleBriefing {
+    title: String,
+    source: String,
+    summary: String,
+    body: String,
 }
 
 const NAMES: &[&str] = &[
@@ -160,15 +177,60 @@ pub async fn seed(state: &AppState) -> AppResult<Option<DemoSummary>> {
             units.iter().find(|u| u.name == "市教育局").or(units.first()),
         ),
     ];
+    let mut office = None;
     for (phone, name, role, unit) in staff {
         let user =
             insert_user(&txn, NewUser { phone: phone.into(), name: name.into(), password: password.clone() }, false)
                 .await?;
+        if role == Role::Staff {
+            office = Some(user.id);
+        }
         let fields =
             MembershipFields { role: Some(role), handling_unit_id: Some(unit.map(|u| u.id)), ..Default::default() };
         insert_membership(&txn, user.id, &city, fields).await?;
         add(phone.into(), name);
     }
     txn.commit().await?;
+
+    // Something to read and to sign up for, made through the same rules the API uses.
+    let office = office.ok_or_else(|| AppError::internal("demo office user"))?;
+    let viewer = Viewer { user_id: office, session_id: String::new(), organization_id: city.id, role: Role::Staff };
+    let everyone = Audience { everyone: true, ..Audience::default() };
+    let example = reference.example_briefing;
+    let briefing = briefings::service::create(
+        &state.db,
+        &viewer,
+        BriefingFields {
+            title: Some(example.title),
+            summary: Some(example.summary),
+            body: Some(example.body),
+            source: Some(example.source),
+            category: Some("经济社会发展".into()),
+            audience: Some(everyone.clone()),
+            pinned: Some(true),
+            ..Default::default()
+        },
+    )
+    .await?;
+    briefings::service::publish(&state.db, &viewer, briefing.id).await?;
+    let actor = Actor { viewer: viewer.clone(), org: city.clone() };
+    let starts = chrono::Utc::now() + chrono::Duration::days(14);
+    let visit = visits::service::create(
+        &state.db,
+        &actor,
+        VisitFields {
+            kind: Some(VisitKind::Inspection),
+            title: Some("视察全市创卫和城建工作".into()),
+            topic: Some("创建国家卫生城市、城市建设重点项目".into()),
+            place: Some("市区重点点位".into()),
+            starts_at: Some(starts),
+            ends_at: Some(starts + chrono::Duration::hours(4)),
+            capacity: Some(Some(20)),
+            audience: Some(everyone),
+            ..Default::default()
+        },
+    )
+    .await?;
+    visits::service::transition(&state.db, &viewer, visit.id, VisitStatus::Open, None).await?;
     Ok(Some(DemoSummary { password, logins }))
 }

@@ -79,6 +79,18 @@ async fn demo_data_loads_once(backend: Backend) {
     assert_eq!(data["currentOrganization"]["parent"]["level"], "PROVINCIAL");
     assert!(data["currentOrganization"]["sectors"].as_array().unwrap().len() > 20);
     assert!(data["currentOrganization"]["handlingUnits"].as_array().unwrap().len() > 20);
+
+    // A member finds a briefing to read and a visit to sign up for.
+    let member = app.login("13900000005", &summary.password).await.access;
+    let seen = app
+        .gql(
+            Some(&member),
+            "{ unreadBriefingCount visits(filter: { upcoming: true }) { edges { node { canSignUp } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(seen.data()["unreadBriefingCount"], 1);
+    assert_eq!(seen.data()["visits"]["edges"][0]["node"]["canSignUp"], true);
 }
 both!(demo_data_loads_once);
 
