@@ -12,6 +12,8 @@ pub struct Model {
     pub unit_id: Uuid,
     pub role: AssignmentRole,
     pub deadline: DateTimeUtc,
+    /// Set by the office; otherwise the default three months run from acknowledgement (签收).
+    pub deadline_fixed: bool,
     pub status: AssignmentStatus,
     /// The handling round it must answer in.
     pub round: i32,

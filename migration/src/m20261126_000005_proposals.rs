@@ -126,6 +126,8 @@ impl MigrationTrait for Migration {
                     .col(uuid("unit_id"))
                     .col(string_len("role", 16))
                     .col(timestamp_with_time_zone("deadline"))
+                    // Set by the office; otherwise the default period runs from acknowledgement.
+                    .col(boolean("deadline_fixed").default(false))
                     .col(string_len("status", 24))
                     .col(integer("round"))
                     .col(timestamp_with_time_zone_null("acknowledged_at"))

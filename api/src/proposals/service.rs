@@ -728,6 +728,7 @@ pub async fn assign(
             unit_id: Set(a.unit_id),
             role: Set(a.role),
             deadline: Set(a.deadline.unwrap_or(default_deadline).trunc_subsecs(6)),
+            deadline_fixed: Set(a.deadline.is_some()),
             status: Set(AssignmentStatus::Assigned),
             round: Set(p.round),
             acknowledged_at: Set(None),
@@ -769,16 +770,22 @@ async fn unit_assignment(
     Ok((p, a))
 }
 
-/// 签收: the unit acknowledges its assignment.
+/// 签收: the unit acknowledges its assignment, which starts the clock: unless the office
+/// set a deadline, the default period runs from now.
 pub async fn acknowledge(db: &DatabaseConnection, who: &Who, id: Uuid) -> AppResult<proposal::Model> {
     let (p, a) = unit_assignment(db, who, id).await?;
     if a.status != AssignmentStatus::Assigned {
         return Err(AppError::bad_input("id", "该交办已签收或已答复"));
     }
     let txn = db.begin().await?;
+    let fixed = a.deadline_fixed;
     let mut am = a.into_active_model();
+    let now = Utc::now().trunc_subsecs(6);
     am.status = Set(AssignmentStatus::Acknowledged);
-    am.acknowledged_at = Set(Some(Utc::now()));
+    am.acknowledged_at = Set(Some(now));
+    if !fixed {
+        am.deadline = Set(now + chrono::Duration::days(DEFAULT_DEADLINE_DAYS));
+    }
     am.update(&txn).await?;
     record(&txn, id, "ACKNOWLEDGED", None, None, who.viewer.user_id, None).await?;
     txn.commit().await?;

@@ -8,7 +8,7 @@ use crate::{
 
 const FIELDS: &str =
     "id status effectiveStatus serialNumber round isKey mergedIntoId returnReason rejectReason convertedSuggestionId
-  coSigners { status user { name } } assignments { status role overdue unit { name } }
+  coSigners { status user { name } } assignments { status role overdue deadline unit { name } }
   replies { outcome round } evaluations { satisfaction round } result { summary }
   keyProposal { leadOfficial assistingOffice supervisor { name } promotingCommittee { name } }
   timeline { action from to note actor { name } }";
@@ -193,8 +193,20 @@ async fn joint_key_proposal_through_three_units_to_a_published_result(backend: B
         .await;
     assert_eq!(assigned.data()["assignProposal"]["status"], "ASSIGNED");
 
-    // Units acknowledge and reply; the joint unit's answer is not awaited.
+    // Units acknowledge (which starts the default three months) and reply; the joint unit's
+    // answer is not awaited.
+    let deadline = |p: &Answer| {
+        chrono::DateTime::parse_from_rfc3339(p.data()["proposal"]["assignments"][0]["deadline"].as_str().unwrap())
+            .unwrap()
+    };
+    let before = deadline(&s.view(&s.office, &id).await);
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     s.as_unit(0, "mutation($id: ID!) { acknowledgeAssignment(id: $id) { id } }", json!({ "id": id })).await.data();
+    let after = deadline(&s.view(&s.office, &id).await);
+    assert!(after > before, "{before} → {after}");
+    s.as_unit(0, "mutation($id: ID!) { acknowledgeAssignment(id: $id) { id } }", json!({ "id": id }))
+        .await
+        .refused("BAD_USER_INPUT");
     assert_eq!(
         s.reply(0, &id, "A").await.data()["replyToProposal"]["status"],
         "ASSIGNED",
