@@ -242,6 +242,44 @@ mod tests {
         assert_eq!(all.problems().len(), 3, "{:?}", all.problems());
     }
 
+    /// Defaults, then `config.toml`, then the environment; numbers where text is meant
+    /// (a phone) are read as text.
+    #[test]
+    #[allow(clippy::result_large_err)] // figment::Jail's closures return figment::Error
+    fn layers_file_then_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "config.toml",
+                r#"
+                    bind_addr = "0.0.0.0:9000"
+                    redis_key_prefix = "file:"
+                    access_token_ttl_secs = 600
+                "#,
+            )?;
+            jail.set_env("REDIS_KEY_PREFIX", "env:");
+            jail.set_env("ADMIN_PHONE", "13800138000");
+            jail.set_env("PATH_UNRELATED", "ignored");
+            let s = Settings::load().map_err(|e| e.to_string())?;
+            assert_eq!(s.bind_addr, "0.0.0.0:9000", "from the file");
+            assert_eq!(s.access_token_ttl_secs, 600);
+            assert_eq!(s.redis_key_prefix, "env:", "the environment wins");
+            assert_eq!(s.admin_phone.as_deref(), Some("13800138000"));
+            assert_eq!(s.refresh_token_ttl_secs, Settings::default().refresh_token_ttl_secs, "defaults fill the rest");
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment::Jail's closures return figment::Error
+    fn unreadable_settings_are_refused_with_the_key() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("ACCESS_TOKEN_TTL_SECS", "soon");
+            let err = Settings::load().err().unwrap_or_default();
+            assert!(err.contains("access_token_ttl_secs") || err.contains("ACCESS_TOKEN_TTL_SECS"), "{err}");
+            Ok(())
+        });
+    }
+
     #[test]
     fn refresh_must_outlive_access() {
         let s = Settings { refresh_token_ttl_secs: 60, access_token_ttl_secs: 900, ..Settings::default() };
