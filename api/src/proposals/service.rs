@@ -435,10 +435,19 @@ pub async fn submit(db: &DatabaseConnection, viewer: &Viewer, id: Uuid, key: &st
     if p.kind == ProposalKind::Joint && !list.iter().any(|c| c.status == CoSignStatus::Accepted) {
         return Err(AppError::bad_input("id", "联名提案须至少有一位委员同意联名"));
     }
+    let used = proposal::Entity::find()
+        .filter(proposal::Column::AuthorId.eq(viewer.user_id))
+        .filter(proposal::Column::IdempotencyKey.eq(key))
+        .filter(proposal::Column::Id.ne(id))
+        .count(db)
+        .await?;
+    if used > 0 {
+        return Err(AppError::conflict("idempotencyKey", "该幂等键已用于另一件提案"));
+    }
     let txn = db.begin().await?;
     let now = Utc::now().trunc_subsecs(6);
     let key_owned = key.to_owned();
-    let stepped = step(
+    step(
         &txn,
         &p,
         Action::Submit,
@@ -451,14 +460,7 @@ pub async fn submit(db: &DatabaseConnection, viewer: &Viewer, id: Uuid, key: &st
         },
         None,
     )
-    .await;
-    match stepped {
-        Ok(_) => {}
-        Err(AppError::Internal(cause)) if cause.contains("unique") || cause.contains("UNIQUE") => {
-            return Err(AppError::conflict("idempotencyKey", "该幂等键已用于另一件提案"));
-        }
-        Err(e) => return Err(e),
-    }
+    .await?;
     // Invitations still pending lapse at submission.
     proposal_cosigner::Entity::update_many()
         .col_expr(proposal_cosigner::Column::Status, Expr::value(CoSignStatus::Lapsed))

@@ -441,6 +441,10 @@ async fn idempotent_submission_and_concurrent_registration(backend: Backend) {
         .count();
     assert_eq!(submissions, 1);
     s.submit(0, &id, "another-key-0002").await.refused("BAD_USER_INPUT");
+    let other = s.create(0, draft("另一件提案")).await;
+    let reused = s.submit(0, &other, "retry-submit-0001").await;
+    reused.refused("CONFLICT");
+    assert_eq!(reused.field(), "idempotencyKey");
 
     let mut ids = Vec::new();
     for i in 0..20 {
