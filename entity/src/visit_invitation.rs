@@ -14,16 +14,3 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
-
-impl Entity {
-    /// The organizations invited to a visit.
-    pub async fn find_by_visit<C: ConnectionTrait>(db: &C, visit: Uuid) -> Result<Vec<Uuid>, DbErr> {
-        Ok(Self::find()
-            .filter(Column::VisitId.eq(visit))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|i| i.organization_id)
-            .collect())
-    }
-}

@@ -19,9 +19,9 @@ use crate::{
     auth::Viewer,
     content_safety,
     error::{AppError, AppResult},
-    members::service::like_contains,
     organizations::access::require,
     paging,
+    sql::like_contains,
     validate::{self, AttachmentMeta},
 };
 use entity::{

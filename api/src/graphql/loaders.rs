@@ -13,8 +13,10 @@ use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
 use entity::{
-    briefing, briefing_attachment, handling_unit, membership, organization, sector, sector_convener, special_committee,
-    user,
+    briefing, briefing_attachment, bulletin_issue, bulletin_item, handling_unit, membership, organization, proposal,
+    proposal_assignment, proposal_cosigner, proposal_reply, sector, sector_convener, special_committee,
+    suggestion_adoption, suggestion_author, suggestion_report, user, visit_agenda_item, visit_invitation,
+    visit_participant,
 };
 
 pub struct DbLoader {
@@ -62,6 +64,8 @@ by_id!(SectorKey, sector);
 by_id!(SpecialCommitteeKey, special_committee);
 by_id!(HandlingUnitKey, handling_unit);
 by_id!(BriefingKey, briefing);
+by_id!(ProposalKey, proposal);
+by_id!(BulletinIssueKey, bulletin_issue);
 
 /// A one-to-many edge: the rows of `$entity` whose `$field` is the key, in `$order`.
 /// Every key gets an entry, empty lists included, so that the cache remembers them.
@@ -100,6 +104,46 @@ grouped!(
 grouped!(
     /// A user's memberships, oldest first.
     MembershipsOf, membership, UserId, user_id, CreatedAt, membership::Model, |r| r
+);
+grouped!(
+    /// A proposal's assignments, oldest first.
+    AssignmentsOf, proposal_assignment, ProposalId, proposal_id, CreatedAt, proposal_assignment::Model, |r| r
+);
+grouped!(
+    /// A proposal's co-signers, in invitation order.
+    CoSignersOf, proposal_cosigner, ProposalId, proposal_id, InvitedAt, proposal_cosigner::Model, |r| r
+);
+grouped!(
+    /// A proposal's replies, in order.
+    RepliesOf, proposal_reply, ProposalId, proposal_id, RepliedAt, proposal_reply::Model, |r| r
+);
+grouped!(
+    /// A suggestion's authors (user ids), submitter first.
+    SuggestionAuthorsOf, suggestion_author, SuggestionId, suggestion_id, Position, Uuid, |r| r.user_id
+);
+grouped!(
+    /// Where a suggestion was reported, in order.
+    ReportsOf, suggestion_report, SuggestionId, suggestion_id, ReportedAt, suggestion_report::Model, |r| r
+);
+grouped!(
+    /// A suggestion's adoptions, by date.
+    AdoptionsOf, suggestion_adoption, SuggestionId, suggestion_id, AdoptedAt, suggestion_adoption::Model, |r| r
+);
+grouped!(
+    /// The bulletin item carrying a suggestion (at most one).
+    BulletinItemOf, bulletin_item, SuggestionId, suggestion_id, Position, bulletin_item::Model, |r| r
+);
+grouped!(
+    /// A visit's agenda, in order.
+    AgendaOf, visit_agenda_item, VisitId, visit_id, Position, visit_agenda_item::Model, |r| r
+);
+grouped!(
+    /// A visit's participants, in sign-up order.
+    ParticipantsOf, visit_participant, VisitId, visit_id, SignedUpAt, visit_participant::Model, |r| r
+);
+grouped!(
+    /// The organizations invited to a visit.
+    InvitationsOf, visit_invitation, VisitId, visit_id, OrganizationId, Uuid, |r| r.organization_id
 );
 grouped!(
     /// A briefing's attachments, in order.

@@ -4,7 +4,7 @@ use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    sea_query::{Expr, ExprTrait, LikeExpr, Query},
+    sea_query::{Expr, ExprTrait, Query},
 };
 use uuid::Uuid;
 
@@ -16,6 +16,7 @@ use crate::{
         service::{clean_name, find_org},
     },
     phone,
+    sql::like_contains,
 };
 use entity::{Office, Party, Role, UserStatus, handling_unit, membership, organization, sector, user};
 
@@ -316,12 +317,6 @@ pub struct MemberFilter {
     pub party: Option<Party>,
     pub standing_committee: Option<bool>,
     pub search: Option<String>,
-}
-
-/// `%`, `_` and `\` in what the user typed match themselves.
-pub fn like_contains(text: &str) -> LikeExpr {
-    let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-    LikeExpr::new(format!("%{escaped}%")).escape('\\')
 }
 
 /// A page of the member directory of `org`, in joining order, after the cursor `after`.

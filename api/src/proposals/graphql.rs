@@ -1,7 +1,7 @@
 //! GraphQL face of proposals. Operation names are the contract of the app and the office.
 use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveEnum, EntityTrait};
+use sea_orm::ActiveEnum;
 
 use super::{
     service::{self, DraftFields, Filter, KeyDesignation, NewAssignment, NewEvaluation, NewReply, Who},
@@ -13,7 +13,10 @@ use crate::{
         attachments::{self, AttachmentInput, FileAttachment},
         context::{ContextExt, parse_id, parse_ids, to_id},
         enums::Party,
-        loaders::{self, HandlingUnitKey, SectorKey, SpecialCommitteeKey, UserKey},
+        loaders::{
+            self, AssignmentsOf, CoSignersOf, HandlingUnitKey, ProposalKey, RepliesOf, SectorKey, SpecialCommitteeKey,
+            UserKey,
+        },
         pagination::{Page, connection, decode_cursor, page_size},
     },
     members::graphql::User,
@@ -236,8 +239,7 @@ impl Proposal {
     async fn effective_status(&self, ctx: &Context<'_>) -> Result<ProposalStatus> {
         match self.0.merged_into_id {
             Some(master) => {
-                let m =
-                    entity::proposal::Entity::find_by_id(master).one(&ctx.state()?.db).await.map_err(AppError::from)?;
+                let m = loaders::load(ctx, ProposalKey(master)).await?;
                 Ok(m.map_or(self.0.status, |m| m.status).into())
             }
             None => Ok(self.0.status.into()),
@@ -265,7 +267,7 @@ impl Proposal {
         attachments::from_json(&self.0.attachments)
     }
     async fn co_signers(&self, ctx: &Context<'_>) -> Result<Vec<CoSigner>> {
-        Ok(service::cosigners(&ctx.state()?.db, self.0.id).await?.into_iter().map(CoSigner).collect())
+        Ok(loaders::load(ctx, CoSignersOf(self.0.id)).await?.unwrap_or_default().into_iter().map(CoSigner).collect())
     }
     /// 是否重点提案
     async fn is_key(&self) -> bool {
@@ -289,16 +291,16 @@ impl Proposal {
         self.0.round
     }
     async fn assignments(&self, ctx: &Context<'_>) -> Result<Vec<Assignment>> {
-        let list = service::assignments(&ctx.state()?.db, self.0.id).await?;
+        let list = loaders::load(ctx, AssignmentsOf(self.0.id)).await?.unwrap_or_default();
         Ok(list.into_iter().map(|row| Assignment { overdue: service::is_overdue(&self.0, &row), row }).collect())
     }
     /// 有逾期未答复的交办
     async fn overdue(&self, ctx: &Context<'_>) -> Result<bool> {
-        let list = service::assignments(&ctx.state()?.db, self.0.id).await?;
+        let list = loaders::load(ctx, AssignmentsOf(self.0.id)).await?.unwrap_or_default();
         Ok(list.iter().any(|a| service::is_overdue(&self.0, a)))
     }
     async fn replies(&self, ctx: &Context<'_>) -> Result<Vec<ProposalReply>> {
-        let list = service::replies(&ctx.state()?.db, self.0.id).await?;
+        let list = loaders::load(ctx, RepliesOf(self.0.id)).await?.unwrap_or_default();
         Ok(list
             .into_iter()
             .map(|r| ProposalReply {
@@ -465,7 +467,7 @@ impl ProposalQuery {
     /// 提案全年统计（机关）；年份默认今年
     async fn proposal_stats(&self, ctx: &Context<'_>, year: Option<i32>) -> Result<ProposalStats> {
         let viewer = ctx.viewer()?;
-        let year = year.unwrap_or_else(crate::visits::service::this_year);
+        let year = year.unwrap_or_else(crate::calendar::this_year);
         let s = service::stats(&ctx.state()?.db, viewer, year).await?;
         let mut by_unit = Vec::with_capacity(s.by_unit.len());
         for (unit, assigned, replied) in s.by_unit {

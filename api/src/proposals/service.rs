@@ -3,7 +3,7 @@
 //! and writes its step to the append-only timeline in the same transaction.
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use chrono::{DateTime, Datelike, SubsecRound, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
@@ -16,13 +16,13 @@ use uuid::Uuid;
 use super::workflow::{self, Action, Actor};
 use crate::{
     auth::Viewer,
+    calendar::year_range,
     content_safety,
     error::{AppError, AppResult},
-    members::service::like_contains,
     organizations::access::require,
     paging,
+    sql::like_contains,
     validate::{self, AttachmentMeta},
-    visits::service::year_range,
 };
 use entity::{
     AssignmentRole, AssignmentStatus, CoSignStatus, ProposalKind, ProposalStatus, ReplyOutcome, Role, Satisfaction,
@@ -560,7 +560,7 @@ async fn next_serial(txn: &impl ConnectionTrait, org: Uuid, year: i32) -> AppRes
 pub async fn register(db: &DatabaseConnection, viewer: &Viewer, id: Uuid) -> AppResult<proposal::Model> {
     let p = handled(db, viewer, id).await?;
     workflow::check(Action::Register, Actor::Office, p.status).map_err(|m| AppError::bad_input("id", m))?;
-    let year = (Utc::now() + chrono::Duration::hours(8)).year();
+    let year = crate::calendar::this_year();
     let txn = db.begin().await?;
     // The counter first: on SQLite the transaction then holds the write lock from its start.
     let no = next_serial(&txn, p.organization_id, year).await?;
@@ -872,15 +872,6 @@ pub async fn reply(db: &DatabaseConnection, who: &Who, id: Uuid, r: NewReply) ->
     }
     txn.commit().await?;
     find(db, id).await
-}
-
-pub async fn replies(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Vec<proposal_reply::Model>> {
-    Ok(proposal_reply::Entity::find()
-        .filter(proposal_reply::Column::ProposalId.eq(id))
-        .order_by_asc(proposal_reply::Column::RepliedAt)
-        .order_by_asc(proposal_reply::Column::Id)
-        .all(db)
-        .await?)
 }
 
 pub struct NewEvaluation {

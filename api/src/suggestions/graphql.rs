@@ -8,7 +8,10 @@ use crate::{
         attachments::{self, AttachmentInput, FileAttachment},
         context::{ContextExt, parse_id, parse_ids, to_id},
         enums::OrganizationLevel,
-        loaders::{self, OrganizationKey, SectorKey, UserKey},
+        loaders::{
+            self, AdoptionsOf, BulletinIssueKey, BulletinItemOf, OrganizationKey, ReportsOf, SectorKey,
+            SuggestionAuthorsOf, UserKey,
+        },
         pagination::{Page, connection, decode_cursor, page_size},
     },
     members::graphql::User,
@@ -124,7 +127,7 @@ impl Suggestion {
     }
     /// 作者（报送人在前，联名人在后）；匿名信息在上级只显示为空
     async fn authors(&self, ctx: &Context<'_>) -> Result<Vec<User>> {
-        let ids = service::authors(&ctx.state()?.db, self.0.id).await?;
+        let ids = loaders::load(ctx, SuggestionAuthorsOf(self.0.id)).await?.unwrap_or_default();
         if !self.names_visible(ctx, &ids) {
             return Ok(Vec::new());
         }
@@ -160,8 +163,12 @@ impl Suggestion {
     }
     /// 编入的期刊及编辑后的文字
     async fn bulletin(&self, ctx: &Context<'_>) -> Result<Option<BulletinPlacement>> {
-        let found = service::bulletin_of(&ctx.state()?.db, self.0.id).await?;
-        Ok(found.map(|(item, issue)| BulletinPlacement {
+        let Some(item) = loaders::load(ctx, BulletinItemOf(self.0.id)).await?.unwrap_or_default().into_iter().next()
+        else {
+            return Ok(None);
+        };
+        let issue = loaders::load(ctx, BulletinIssueKey(item.issue_id)).await?;
+        Ok(issue.map(|issue| BulletinPlacement {
             issue: BulletinIssue(issue),
             edited_title: item.edited_title,
             edited_content: item.edited_content,
@@ -169,7 +176,7 @@ impl Suggestion {
     }
     /// 报送去向
     async fn reports(&self, ctx: &Context<'_>) -> Result<Vec<SuggestionReport>> {
-        let list = service::reports(&ctx.state()?.db, self.0.id).await?;
+        let list = loaders::load(ctx, ReportsOf(self.0.id)).await?.unwrap_or_default();
         Ok(list
             .into_iter()
             .map(|r| SuggestionReport {
@@ -181,7 +188,7 @@ impl Suggestion {
     }
     /// 采用情况（含领导批示）
     async fn adoptions(&self, ctx: &Context<'_>) -> Result<Vec<Adoption>> {
-        let list = service::adoptions(&ctx.state()?.db, self.0.id).await?;
+        let list = loaders::load(ctx, AdoptionsOf(self.0.id)).await?.unwrap_or_default();
         Ok(list
             .into_iter()
             .map(|a| Adoption {
@@ -389,7 +396,7 @@ impl SuggestionQuery {
     /// 社情民意信息全年统计（机关）；年份默认今年
     async fn suggestion_stats(&self, ctx: &Context<'_>, year: Option<i32>) -> Result<SuggestionStats> {
         let viewer = ctx.viewer()?;
-        let year = year.unwrap_or_else(crate::visits::service::this_year);
+        let year = year.unwrap_or_else(crate::calendar::this_year);
         let s = service::stats(&ctx.state()?.db, viewer, year).await?;
         let mut by_sector = Vec::with_capacity(s.by_sector.len());
         for (sector, c) in s.by_sector {

@@ -14,13 +14,13 @@ use uuid::Uuid;
 use super::workflow;
 use crate::{
     auth::Viewer,
+    calendar::year_range,
     content_safety,
     error::{AppError, AppResult},
-    members::service::like_contains,
     organizations::access::require,
     paging,
+    sql::like_contains,
     validate::{self, AttachmentMeta},
-    visits::service::year_range,
 };
 use entity::{
     AdoptionForm, BulletinStatus, OrganizationLevel, Role, SuggestionStatus, bulletin_issue, bulletin_item, membership,
@@ -325,7 +325,7 @@ pub async fn create_bulletin(
     if !(1..=9999).contains(&number) {
         return Err(AppError::bad_input("number", "期号应为1到9999"));
     }
-    let year = year.unwrap_or_else(crate::visits::service::this_year);
+    let year = year.unwrap_or_else(crate::calendar::this_year);
     year_range(year)?;
     bulletin_issue::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -582,15 +582,6 @@ async fn insert_report(
     Ok(())
 }
 
-pub async fn reports(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Vec<suggestion_report::Model>> {
-    Ok(suggestion_report::Entity::find()
-        .filter(suggestion_report::Column::SuggestionId.eq(id))
-        .order_by_asc(suggestion_report::Column::ReportedAt)
-        .order_by_asc(suggestion_report::Column::Id)
-        .all(db)
-        .await?)
-}
-
 pub struct NewAdoption {
     pub level: OrganizationLevel,
     pub form: AdoptionForm,
@@ -618,7 +609,7 @@ pub async fn record_adoption(
     if instructed_by.is_some() && instruction.is_none() {
         return Err(AppError::bad_input("instruction", "填写批示人时请填写批示内容"));
     }
-    if a.adopted_at > (Utc::now() + chrono::Duration::hours(8)).date_naive() {
+    if a.adopted_at > crate::calendar::today() {
         return Err(AppError::bad_input("adoptedAt", "采用日期不能晚于今天"));
     }
     let txn = db.begin().await?;
@@ -654,16 +645,6 @@ pub async fn record_adoption(
     }
     txn.commit().await?;
     reload(db, id).await
-}
-
-pub async fn adoptions(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Vec<suggestion_adoption::Model>> {
-    Ok(suggestion_adoption::Entity::find()
-        .filter(suggestion_adoption::Column::SuggestionId.eq(id))
-        .order_by_asc(suggestion_adoption::Column::AdoptedAt)
-        .order_by_asc(suggestion_adoption::Column::RecordedAt)
-        .order_by_asc(suggestion_adoption::Column::Id)
-        .all(db)
-        .await?)
 }
 
 pub async fn timeline(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Vec<suggestion_event::Model>> {

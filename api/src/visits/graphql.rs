@@ -9,7 +9,7 @@ use crate::{
     graphql::{
         audience::{AudienceInput, AudienceRules},
         context::{ContextExt, actor, parse_id, parse_ids, to_id},
-        loaders::{self, OrganizationKey, UserKey},
+        loaders::{self, AgendaOf, InvitationsOf, OrganizationKey, ParticipantsOf, UserKey},
         pagination::{Page, TotalCount, decode_cursor, encode_cursor, page_size},
     },
     members::graphql::User,
@@ -207,9 +207,8 @@ impl Visit {
     }
     /// 联动视察邀请的其他政协组织
     async fn invited_organizations(&self, ctx: &Context<'_>) -> Result<Vec<Organization>> {
-        let db = &ctx.state()?.db;
         let mut out = Vec::new();
-        for i in entity::visit_invitation::Entity::find_by_visit(db, self.model.id).await.map_err(AppError::from)? {
+        for i in loaders::load(ctx, InvitationsOf(self.model.id)).await?.unwrap_or_default() {
             if let Some(o) = loaders::load(ctx, OrganizationKey(i)).await? {
                 out.push(Organization(o));
             }
@@ -218,15 +217,18 @@ impl Visit {
     }
     /// 日程
     async fn agenda(&self, ctx: &Context<'_>) -> Result<Vec<AgendaItemView>> {
-        Ok(service::agenda(&ctx.state()?.db, self.model.id).await?.into_iter().map(AgendaItemView).collect())
+        Ok(loaders::load(ctx, AgendaOf(self.model.id))
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(AgendaItemView)
+            .collect())
     }
     /// 还有谁参加（只显示姓名）
     async fn going(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
-        let list =
-            service::participants(&ctx.state()?.db, self.model.id, Some(&[Status::Confirmed, Status::LeaveRequested]))
-                .await?;
+        let list = loaders::load(ctx, ParticipantsOf(self.model.id)).await?.unwrap_or_default();
         let mut names = Vec::with_capacity(list.len());
-        for p in list {
+        for p in list.into_iter().filter(|p| matches!(p.status, Status::Confirmed | Status::LeaveRequested)) {
             if let Some(u) = loaders::load(ctx, UserKey(p.user_id)).await? {
                 names.push(u.name);
             }
@@ -373,7 +375,7 @@ impl VisitQuery {
     /// 全年视察调研、交流考察统计（机关）；年份默认今年
     async fn visit_stats(&self, ctx: &Context<'_>, year: Option<i32>) -> Result<VisitStats> {
         let viewer = ctx.viewer()?;
-        let year = year.unwrap_or_else(service::this_year);
+        let year = year.unwrap_or_else(crate::calendar::this_year);
         let figures = service::stats(&ctx.state()?.db, viewer, year).await?;
         let row = |kind: Option<VisitKind>, f: service::KindFigures| VisitKindFigures {
             kind,

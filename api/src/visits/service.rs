@@ -2,7 +2,7 @@
 //! report, and the year's figures. Free of GraphQL.
 use std::collections::{BTreeMap, HashSet};
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, SubsecRound, TimeZone, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
@@ -16,6 +16,7 @@ use super::lifecycle::{self, accepts_changes_from_members, holds_place, takes_at
 use crate::{
     audience::{self, Audience},
     auth::Viewer,
+    calendar::year_range,
     content_safety,
     error::{AppError, AppResult},
     organizations::access::{Actor, require},
@@ -434,21 +435,6 @@ pub struct VisitFilter {
     pub upcoming: bool,
     pub mine: bool,
     pub year: Option<i32>,
-}
-
-/// Calendar years are counted in China Standard Time.
-pub fn year_range(year: i32) -> AppResult<(DateTime<Utc>, DateTime<Utc>)> {
-    let cst = FixedOffset::east_opt(8 * 3600).ok_or_else(|| AppError::internal("offset"))?;
-    let start = |y: i32| {
-        NaiveDate::from_ymd_opt(y, 1, 1)
-            .and_then(|d| d.and_hms_opt(0, 0, 0))
-            .and_then(|d| cst.from_local_datetime(&d).single())
-            .map(|d| d.with_timezone(&Utc))
-    };
-    match (start(year), start(year + 1)) {
-        (Some(a), Some(b)) if (1949..=2200).contains(&year) => Ok((a, b)),
-        _ => Err(AppError::bad_input("year", "年份不正确")),
-    }
 }
 
 /// The visits a viewer sees, newest start first: those of their organization they are
@@ -879,14 +865,6 @@ pub async fn outcomes(db: &impl ConnectionTrait, visit: Uuid) -> AppResult<Vec<v
         .await?)
 }
 
-pub async fn agenda(db: &impl ConnectionTrait, visit: Uuid) -> AppResult<Vec<visit_agenda_item::Model>> {
-    Ok(visit_agenda_item::Entity::find()
-        .filter(visit_agenda_item::Column::VisitId.eq(visit))
-        .order_by_asc(visit_agenda_item::Column::Position)
-        .all(db)
-        .await?)
-}
-
 /// Participants by status (all of them when `None`), in sign-up order.
 pub async fn participants(
     db: &impl ConnectionTrait,
@@ -969,22 +947,4 @@ pub async fn stats(db: &impl ConnectionTrait, viewer: &Viewer, year: i32) -> App
         .collect();
     let all: Vec<&visit::Model> = visits.iter().collect();
     Ok(YearFigures { by_kind, total: figures(&all) })
-}
-
-/// The current year in China Standard Time.
-pub fn this_year() -> i32 {
-    (Utc::now() + chrono::Duration::hours(8)).year()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn years_are_counted_in_china_time() {
-        let (from, to) = year_range(2019).unwrap_or_else(|_| (Utc::now(), Utc::now()));
-        assert_eq!(from.to_rfc3339(), "2018-12-31T16:00:00+00:00");
-        assert_eq!(to.to_rfc3339(), "2019-12-31T16:00:00+00:00");
-        assert!(year_range(1800).is_err());
-    }
 }
