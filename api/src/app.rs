@@ -11,6 +11,7 @@ use rand::RngCore;
 use secrecy::ExposeSecret;
 
 use crate::{
+    attachments::{self, signing::FileLinks, store::Files},
     auth::{rate_limit::LoginLimiter, sessions::Sessions, tokens::Tokens},
     bootstrap,
     config::Settings,
@@ -55,7 +56,10 @@ pub async fn build_state(settings: Settings) -> Result<State, String> {
         settings.login_max_failures_per_ip,
         settings.login_failure_window(),
     );
-    Ok(Arc::new(AppState { settings: Arc::new(settings), db, kv, sessions, tokens, limiter, queries }))
+    let files = Files::from_settings(&settings)?;
+    let link_secret = settings.file_url_secret.as_ref().map_or(secret, |s| s.expose_secret().as_bytes().to_vec());
+    let links = FileLinks::new(&link_secret, settings.file_url_ttl(), settings.public_base_url.as_deref());
+    Ok(Arc::new(AppState { settings: Arc::new(settings), db, kv, sessions, tokens, limiter, queries, files, links }))
 }
 
 pub fn schema(state: &State) -> graphql::AppSchema {
@@ -78,6 +82,7 @@ pub async fn spawn(
         .first()
         .and_then(|a| a.as_socket_addr().copied())
         .ok_or_else(|| format!("BIND_ADDR {bind}: no local address"))?;
+    attachments::spawn_sweeper(state.clone());
     let routes = http::routes(state.clone(), schema(&state));
     let server = Server::new_with_acceptor(acceptor).run_with_graceful_shutdown(
         routes,

@@ -42,7 +42,35 @@ const KEYS: &[&str] = &[
     "MAX_BODY_BYTES",
     "GRAPHQL_MAX_DEPTH",
     "GRAPHQL_MAX_COMPLEXITY",
+    "STORAGE_BACKEND",
+    "STORAGE_DIR",
+    "S3_BUCKET",
+    "S3_REGION",
+    "S3_ENDPOINT",
+    "S3_ACCESS_KEY_ID",
+    "S3_SECRET_ACCESS_KEY",
+    "S3_ALLOW_HTTP",
+    "PUBLIC_BASE_URL",
+    "FILE_URL_SECRET",
+    "FILE_URL_TTL_SECS",
+    "UPLOAD_MAX_FILE_BYTES",
+    "UPLOAD_MAX_FILES_PER_REQUEST",
+    "ATTACHMENTS_MAX_PER_RECORD",
+    "ATTACHMENTS_MAX_BYTES_PER_RECORD",
+    "ATTACHMENT_ORPHAN_AFTER_SECS",
+    "ATTACHMENT_CLEANUP_INTERVAL_SECS",
 ];
+
+/// Where uploaded files are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum StorageBackend {
+    /// A folder on this machine (`STORAGE_DIR`): the single-process default.
+    #[default]
+    Fs,
+    /// S3-compatible object storage (`S3_*`), shared by every API process.
+    S3,
+}
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default)]
@@ -78,6 +106,34 @@ pub struct Settings {
     pub max_body_bytes: usize,
     pub graphql_max_depth: usize,
     pub graphql_max_complexity: usize,
+    pub storage_backend: StorageBackend,
+    pub storage_dir: String,
+    #[serde(deserialize_with = "lossy::opt_string")]
+    pub s3_bucket: Option<String>,
+    pub s3_region: String,
+    /// For stores other than AWS (MinIO, OSS, COS): their endpoint URL.
+    #[serde(deserialize_with = "lossy::opt_string")]
+    pub s3_endpoint: Option<String>,
+    #[serde(deserialize_with = "lossy::opt_string")]
+    pub s3_access_key_id: Option<String>,
+    #[serde(deserialize_with = "lossy::opt_secret")]
+    pub s3_secret_access_key: Option<SecretString>,
+    pub s3_allow_http: bool,
+    /// Prefix of the file links handed to clients (`https://api.example.org`); without it
+    /// they are paths (`/files/…`) on the host the client already talks to.
+    #[serde(deserialize_with = "lossy::opt_string")]
+    pub public_base_url: Option<String>,
+    /// HMAC key of file links; derived from `JWT_SECRET` when absent.
+    #[serde(deserialize_with = "lossy::opt_secret")]
+    pub file_url_secret: Option<SecretString>,
+    pub file_url_ttl_secs: u64,
+    pub upload_max_file_bytes: usize,
+    pub upload_max_files_per_request: usize,
+    pub attachments_max_per_record: usize,
+    pub attachments_max_bytes_per_record: u64,
+    /// Uploads never linked to a record are removed after this long.
+    pub attachment_orphan_after_secs: u64,
+    pub attachment_cleanup_interval_secs: u64,
 }
 
 impl Default for Settings {
@@ -105,6 +161,23 @@ impl Default for Settings {
             max_body_bytes: 1024 * 1024,
             graphql_max_depth: 12,
             graphql_max_complexity: 5000,
+            storage_backend: StorageBackend::Fs,
+            storage_dir: "data/files".into(),
+            s3_bucket: None,
+            s3_region: "us-east-1".into(),
+            s3_endpoint: None,
+            s3_access_key_id: None,
+            s3_secret_access_key: None,
+            s3_allow_http: false,
+            public_base_url: None,
+            file_url_secret: None,
+            file_url_ttl_secs: 5 * 60,
+            upload_max_file_bytes: 20 * 1024 * 1024,
+            upload_max_files_per_request: 5,
+            attachments_max_per_record: 20,
+            attachments_max_bytes_per_record: 100 * 1024 * 1024,
+            attachment_orphan_after_secs: 24 * 3600,
+            attachment_cleanup_interval_secs: 3600,
         }
     }
 }
@@ -166,6 +239,10 @@ impl Settings {
         Duration::from_secs(self.login_failure_window_secs)
     }
 
+    pub fn file_url_ttl(&self) -> Duration {
+        Duration::from_secs(self.file_url_ttl_secs)
+    }
+
     pub fn is_sqlite(&self) -> bool {
         self.database_url.starts_with("sqlite:")
     }
@@ -176,6 +253,14 @@ impl Settings {
         if self.access_token_ttl_secs == 0 || self.refresh_token_ttl_secs <= self.access_token_ttl_secs {
             problems
                 .push("REFRESH_TOKEN_TTL_SECS must be longer than ACCESS_TOKEN_TTL_SECS, and both above zero".into());
+        }
+        if self.storage_backend == StorageBackend::S3 && self.s3_bucket.is_none() {
+            problems.push("STORAGE_BACKEND=s3 needs S3_BUCKET".into());
+        }
+        if self.upload_max_file_bytes == 0 || self.upload_max_files_per_request == 0 || self.file_url_ttl_secs == 0 {
+            problems.push(
+                "UPLOAD_MAX_FILE_BYTES, UPLOAD_MAX_FILES_PER_REQUEST and FILE_URL_TTL_SECS must be above zero".into(),
+            );
         }
         if self.app_env == AppEnv::Production {
             if self.redis_url.is_none() {

@@ -1,7 +1,10 @@
 //! The HTTP surface: `POST /graphql` (the API), `GET /graphql` (GraphiQL for admins),
 //! `/healthz` and `/readyz`. Authentication happens here, before the schema runs: a
 //! request that carries a bad token is refused whole, never answered in part.
-use async_graphql::http::GraphiQLSource;
+use async_graphql::{
+    ParseRequestError,
+    http::{GraphiQLSource, MultipartOptions, receive_body},
+};
 use async_graphql_poem::GraphQLResponse;
 use poem::{
     Body, EndpointExt, IntoResponse, Request, Response, Route, get, handler,
@@ -10,9 +13,12 @@ use poem::{
     web::{Data, Html, Json},
 };
 use serde_json::json;
+use tokio_util::compat::TokioAsyncReadCompatExt;
 
 use crate::{
+    attachments::{download::download, intake::human_size},
     auth::{ClientInfo, service::authenticate},
+    config::Settings,
     error::{AppError, ErrorCode},
     graphql::{AppSchema, loaders},
     state::State,
@@ -21,6 +27,7 @@ use crate::{
 pub fn routes(state: State, schema: AppSchema) -> impl poem::Endpoint {
     Route::new()
         .at("/graphql", get(graphiql).post(graphql))
+        .at("/files/:id", get(download))
         .at("/healthz", get(healthz))
         .at("/readyz", get(readyz))
         .data(state)
@@ -29,7 +36,7 @@ pub fn routes(state: State, schema: AppSchema) -> impl poem::Endpoint {
 }
 
 /// A GraphQL-shaped error for refusals that happen before execution.
-fn refuse(status: StatusCode, err: &AppError) -> Response {
+pub fn refuse(status: StatusCode, err: &AppError) -> Response {
     let mut response = Json(json!({ "errors": [err.to_graphql()] })).with_status(status).into_response();
     if status == StatusCode::UNAUTHORIZED {
         response.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
@@ -49,32 +56,9 @@ fn client_ip(req: &Request, trust_forwarded_for: bool) -> String {
 
 #[handler]
 async fn graphql(req: &Request, body: Body, state: Data<&State>, schema: Data<&AppSchema>) -> Response {
-    // Only JSON: a browser form can post `text/plain` or `multipart/form-data` to another
-    // site without a CORS preflight, and async-graphql would parse those too.
-    let content_type = req.header(header::CONTENT_TYPE).unwrap_or_default().to_ascii_lowercase();
-    if !content_type.starts_with("application/json") {
-        let err = AppError::bad_input("Content-Type", "请求须为 application/json");
-        return refuse(StatusCode::UNSUPPORTED_MEDIA_TYPE, &err);
-    }
-    let bytes = match body.into_bytes_limit(state.settings.max_body_bytes).await {
-        Ok(bytes) => bytes,
-        Err(poem::error::ReadBodyError::PayloadTooLarge) => {
-            let err = AppError::bad_input("body", format!("请求体不能超过{}字节", state.settings.max_body_bytes));
-            return refuse(StatusCode::PAYLOAD_TOO_LARGE, &err);
-        }
-        Err(e) => return refuse(StatusCode::BAD_REQUEST, &AppError::bad_input("body", format!("无法读取请求体: {e}"))),
-    };
-    if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
-        return refuse(StatusCode::BAD_REQUEST, &AppError::bad_input("body", "不支持批量请求，请逐个发送"));
-    }
-    let request: async_graphql::Request = match serde_json::from_slice(&bytes) {
-        Ok(r) => r,
-        Err(e) => {
-            return refuse(
-                StatusCode::BAD_REQUEST,
-                &AppError::bad_input("body", format!("请求不是有效的 GraphQL JSON: {e}")),
-            );
-        }
+    let request = match read_request(req, body, &state.settings).await {
+        Ok(request) => request,
+        Err(refusal) => return refusal,
     };
 
     let mut request = request
@@ -105,6 +89,70 @@ async fn graphql(req: &Request, body: Body, state: Data<&State>, schema: Data<&A
     GraphQLResponse(response).into_response()
 }
 
+/// Headers a browser only sends after a CORS preflight: an HTML form on another site can
+/// post `multipart/form-data` without one, so uploads must carry one of these.
+const PREFLIGHT_HEADERS: [&str; 2] = ["apollo-require-preflight", "x-apollo-operation-name"];
+
+/// The GraphQL request in the body: JSON, or (for uploads) a graphql-multipart-request.
+async fn read_request(req: &Request, body: Body, settings: &Settings) -> Result<async_graphql::Request, Response> {
+    let content_type = req.header(header::CONTENT_TYPE).unwrap_or_default().to_ascii_lowercase();
+    if content_type.starts_with("multipart/form-data") {
+        return read_multipart(req, body, settings).await;
+    }
+    // Otherwise only JSON: a browser form can post `text/plain` to another site without a
+    // CORS preflight, and async-graphql would parse it.
+    if !content_type.starts_with("application/json") {
+        let err = AppError::bad_input("Content-Type", "请求须为 application/json（上传文件用 multipart/form-data）");
+        return Err(refuse(StatusCode::UNSUPPORTED_MEDIA_TYPE, &err));
+    }
+    let bytes = match body.into_bytes_limit(settings.max_body_bytes).await {
+        Ok(bytes) => bytes,
+        Err(poem::error::ReadBodyError::PayloadTooLarge) => {
+            let err = AppError::bad_input("body", format!("请求体不能超过{}字节", settings.max_body_bytes));
+            return Err(refuse(StatusCode::PAYLOAD_TOO_LARGE, &err));
+        }
+        Err(e) => {
+            return Err(refuse(StatusCode::BAD_REQUEST, &AppError::bad_input("body", format!("无法读取请求体: {e}"))));
+        }
+    };
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        return Err(refuse(StatusCode::BAD_REQUEST, &AppError::bad_input("body", "不支持批量请求，请逐个发送")));
+    }
+    serde_json::from_slice(&bytes).map_err(|e| {
+        refuse(StatusCode::BAD_REQUEST, &AppError::bad_input("body", format!("请求不是有效的 GraphQL JSON: {e}")))
+    })
+}
+
+async fn read_multipart(req: &Request, body: Body, settings: &Settings) -> Result<async_graphql::Request, Response> {
+    if !PREFLIGHT_HEADERS.iter().any(|h| req.headers().contains_key(*h)) {
+        let err = AppError::bad_input("Apollo-Require-Preflight", "上传请求须带 Apollo-Require-Preflight: true 头");
+        return Err(refuse(StatusCode::BAD_REQUEST, &err));
+    }
+    let (max_size, max_files) = (settings.upload_max_file_bytes, settings.upload_max_files_per_request);
+    let too_large = || {
+        let limit = human_size(max_size as u64);
+        AppError::bad_input("file", format!("文件不能超过{limit}，每次最多上传{max_files}个"))
+    };
+    let options = MultipartOptions::default().max_file_size(max_size).max_num_files(max_files);
+    let content_type = req.header(header::CONTENT_TYPE);
+    // The files go to anonymous temporary files, gone when the request is.
+    let request = match receive_body(content_type, body.into_async_read().compat(), options).await {
+        Ok(request) => request,
+        Err(ParseRequestError::PayloadTooLarge) => return Err(refuse(StatusCode::PAYLOAD_TOO_LARGE, &too_large())),
+        Err(ParseRequestError::UnsupportedBatch) => {
+            return Err(refuse(StatusCode::BAD_REQUEST, &AppError::bad_input("body", "不支持批量请求，请逐个发送")));
+        }
+        Err(e) => {
+            let err = AppError::bad_input("body", format!("上传请求格式不正确（graphql-multipart-request）: {e}"));
+            return Err(refuse(StatusCode::BAD_REQUEST, &err));
+        }
+    };
+    if request.uploads.len() > max_files {
+        return Err(refuse(StatusCode::PAYLOAD_TOO_LARGE, &too_large()));
+    }
+    Ok(request)
+}
+
 #[handler]
 async fn graphiql() -> Html<String> {
     Html(GraphiQLSource::build().endpoint("/graphql").title("政协委员履职平台 · GraphQL").finish())
@@ -119,11 +167,13 @@ async fn healthz() -> Json<serde_json::Value> {
 async fn readyz(state: Data<&State>) -> Response {
     let database = state.db.ping().await.is_ok();
     let store = state.kv.ping().await.is_ok();
-    let status = if database && store { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let files = state.files.ping().await;
+    let status = if database && store && files { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     let word = |ok: bool| if ok { "ok" } else { "unavailable" };
     Json(json!({
-        "status": word(database && store),
+        "status": word(database && store && files),
         "database": word(database),
+        "fileStore": { "backend": state.files.backend(), "status": word(files) },
         "sessionStore": { "backend": state.kv.backend(), "status": word(store) },
     }))
     .with_status(status)

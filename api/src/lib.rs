@@ -5,6 +5,7 @@
 //! rules in `service` (plain functions, no GraphQL) and a thin `graphql` face; `graphql`
 //! merges them into one schema; `http` is the web surface; `app` wires it all at start-up.
 pub mod app;
+pub mod attachments;
 pub mod audience;
 pub mod auth;
 pub mod bootstrap;

@@ -1,4 +1,4 @@
-//! `api` — serve (default), `api seed-demo`, `api export-schema`.
+//! `api` — serve (default), `api seed-demo`, `api sweep-attachments`, `api export-schema`.
 use std::process::ExitCode;
 
 use api::{app, config::Settings, demo, graphql};
@@ -18,6 +18,9 @@ enum Command {
     Serve,
     /// Load the demo data set (a province, a city, a county, sectors, members…) once.
     SeedDemo,
+    /// Remove uploads no record took and files no record uses, once (the server also does
+    /// it every ATTACHMENT_CLEANUP_INTERVAL_SECS).
+    SweepAttachments,
     /// Write the GraphQL schema (SDL) to a file.
     ExportSchema {
         #[arg(long, default_value = "schema.graphql")]
@@ -55,6 +58,7 @@ async fn main() -> ExitCode {
     };
     let result = match cli.command {
         Some(Command::SeedDemo) => seed_demo(settings).await,
+        Some(Command::SweepAttachments) => sweep_attachments(settings).await,
         _ => serve(settings).await,
     };
     match result {
@@ -88,5 +92,15 @@ async fn seed_demo(settings: Settings) -> Result<(), String> {
             println!("  13900000002 … 13900000024  其他委员");
         }
     }
+    Ok(())
+}
+
+async fn sweep_attachments(settings: Settings) -> Result<(), String> {
+    let orphan_after = std::time::Duration::from_secs(settings.attachment_orphan_after_secs);
+    let state = app::build_state(settings).await?;
+    let swept = api::attachments::service::sweep(&state.db, &state.files, orphan_after)
+        .await
+        .map_err(|e| format!("sweep: {e:?}"))?;
+    println!("未关联的上传：{} 个已放弃；已清除 {} 个附件记录及其不再使用的文件。", swept.orphaned, swept.purged);
     Ok(())
 }

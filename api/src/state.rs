@@ -5,6 +5,7 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::{
+    attachments::{signing::FileLinks, store::Files},
     auth::{rate_limit::LoginLimiter, sessions::Sessions, tokens::Tokens},
     config::Settings,
     db::QueryCounter,
@@ -19,6 +20,10 @@ pub struct AppState {
     pub tokens: Tokens,
     pub limiter: LoginLimiter,
     pub queries: QueryCounter,
+    /// Where attachments' bytes live.
+    pub files: Files,
+    /// Signs and checks attachment download links.
+    pub links: FileLinks,
 }
 
 pub type State = Arc<AppState>;

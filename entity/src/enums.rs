@@ -112,6 +112,27 @@ pub enum UserStatus {
     Disabled,
 }
 
+/// What an attachment was uploaded for: the kind of record it may be linked to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+pub enum AttachmentPurpose {
+    /// 情况通报的附件
+    #[sea_orm(string_value = "BRIEFING")]
+    Briefing,
+    /// 提案的附件
+    #[sea_orm(string_value = "PROPOSAL")]
+    Proposal,
+    /// 承办单位答复的附件
+    #[sea_orm(string_value = "PROPOSAL_REPLY")]
+    ProposalReply,
+    /// 社情民意信息的附件（如现场照片）
+    #[sea_orm(string_value = "SUGGESTION")]
+    Suggestion,
+    /// 视察调研报告的附件
+    #[sea_orm(string_value = "VISIT_REPORT")]
+    VisitReport,
+}
+
 /// 情况通报的状态.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]

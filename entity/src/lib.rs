@@ -1,8 +1,8 @@
 //! sea-orm entities: one module per table. Models are plain data; the rules that act on
 //! them live in the `api` crate's domain modules, and GraphQL types wrap them there (an
 //! entity is never exposed to clients as it is).
+pub mod attachment;
 pub mod briefing;
-pub mod briefing_attachment;
 pub mod briefing_event;
 pub mod briefing_recipient;
 pub mod briefing_term;

@@ -27,7 +27,6 @@ pub struct Model {
     pub party: Option<String>,
     pub sector_id: Option<Uuid>,
     pub committee_id: Option<Uuid>,
-    pub attachments: Json,
     pub status: ProposalStatus,
     pub version: i32,
     /// 1, then 2 after re-handling, …

@@ -18,8 +18,6 @@ pub struct Model {
     pub sector_id: Option<Uuid>,
     /// Authors' names are not shown outside the author list and their office.
     pub anonymous_to_public: bool,
-    /// Attachment metadata: [{name, contentType, size, url}].
-    pub attachments: Json,
     pub idempotency_key: Option<String>,
     pub decline_reason: Option<String>,
     pub merged_into_id: Option<Uuid>,

@@ -9,6 +9,7 @@ mod m20261126_000002_briefings;
 mod m20261126_000003_visits;
 mod m20261126_000004_suggestions;
 mod m20261126_000005_proposals;
+mod m20261126_000006_attachments;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000003_visits::Migration),
             Box::new(m20261126_000004_suggestions::Migration),
             Box::new(m20261126_000005_proposals::Migration),
+            Box::new(m20261126_000006_attachments::Migration),
         ]
     }
 }

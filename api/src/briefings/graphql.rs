@@ -4,10 +4,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::service::{self, BriefingFields, FeedCursor, FeedFilter, ManagedFilter};
 use crate::{
+    attachments::graphql::{self as attachments, Attachment},
     audience::Audience,
     error::AppError,
     graphql::{
-        attachments::AttachmentInput,
         audience::{AudienceInput, AudienceRules},
         context::{ContextExt, parse_id, to_id},
         loaders::{self, AttachmentsOf, BriefingKey, UserKey},
@@ -15,7 +15,7 @@ use crate::{
     },
     members::graphql::User,
 };
-use entity::{briefing, briefing_attachment, briefing_event, briefing_recipient};
+use entity::{briefing, briefing_event, briefing_recipient};
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "entity::BriefingStatus")]
@@ -30,29 +30,6 @@ pub enum BriefingStatus {
 pub struct Briefing {
     model: briefing::Model,
     receipt: Option<briefing_recipient::Model>,
-}
-
-/// 附件
-pub struct BriefingAttachment(briefing_attachment::Model);
-
-#[Object]
-impl BriefingAttachment {
-    async fn id(&self) -> ID {
-        to_id(self.0.id)
-    }
-    async fn name(&self) -> &str {
-        &self.0.name
-    }
-    async fn content_type(&self) -> &str {
-        &self.0.content_type
-    }
-    /// 字节数
-    async fn size(&self) -> i64 {
-        self.0.size
-    }
-    async fn url(&self) -> &str {
-        &self.0.url
-    }
 }
 
 /// 阅读情况
@@ -163,9 +140,8 @@ impl Briefing {
     async fn author(&self, ctx: &Context<'_>) -> Result<Option<User>> {
         Ok(loaders::load(ctx, UserKey(self.model.created_by)).await?.map(User::new))
     }
-    async fn attachments(&self, ctx: &Context<'_>) -> Result<Vec<BriefingAttachment>> {
-        let list = loaders::load(ctx, AttachmentsOf(self.model.id)).await?.unwrap_or_default();
-        Ok(list.into_iter().map(BriefingAttachment).collect())
+    async fn attachments(&self, ctx: &Context<'_>) -> Result<Vec<Attachment>> {
+        attachments::of(ctx, self.model.id).await
     }
     async fn attachment_count(&self) -> i32 {
         self.model.attachment_count
@@ -339,11 +315,12 @@ pub struct CreateBriefingInput {
     #[graphql(default)]
     pub confidential: bool,
     pub expires_at: Option<DateTime<Utc>>,
+    /// 已上传附件（用途 BRIEFING）的 id，按显示顺序
     #[graphql(default)]
-    pub attachments: Vec<AttachmentInput>,
+    pub attachment_ids: Vec<ID>,
 }
 
-/// 省略的字段保持不变；briefedAt、expiresAt 显式传 null 则清空；attachments 给出时整体替换
+/// 省略的字段保持不变；briefedAt、expiresAt 显式传 null 则清空；attachmentIds 给出时整体替换
 #[derive(InputObject)]
 pub struct UpdateBriefingInput {
     pub title: Option<String>,
@@ -356,7 +333,7 @@ pub struct UpdateBriefingInput {
     pub pinned: Option<bool>,
     pub confidential: Option<bool>,
     pub expires_at: MaybeUndefined<DateTime<Utc>>,
-    pub attachments: Option<Vec<AttachmentInput>>,
+    pub attachment_ids: Option<Vec<ID>>,
 }
 
 #[derive(SimpleObject)]
@@ -383,7 +360,7 @@ impl BriefingMutation {
             pinned: Some(input.pinned),
             confidential: Some(input.confidential),
             expires_at: Some(input.expires_at),
-            attachments: Some(input.attachments.into_iter().map(Into::into).collect()),
+            attachments: Some(attachments::list(ctx, &input.attachment_ids)?),
         };
         let model = service::create(&ctx.state()?.db, viewer, fields).await?;
         Ok(Briefing { model, receipt: None })
@@ -403,7 +380,7 @@ impl BriefingMutation {
             pinned: input.pinned,
             confidential: input.confidential,
             expires_at: input.expires_at.into(),
-            attachments: input.attachments.map(|l| l.into_iter().map(Into::into).collect()),
+            attachments: attachments::list_opt(ctx, input.attachment_ids.as_deref())?,
         };
         let model = service::update(&ctx.state()?.db, viewer, parse_id(&id, "id")?, fields).await?;
         Ok(Briefing { model, receipt: None })

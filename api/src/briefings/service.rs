@@ -16,22 +16,22 @@ use uuid::Uuid;
 use super::search;
 use crate::audience::{self, Audience};
 use crate::{
+    attachments::service::{self as attachments, AttachmentList},
     auth::Viewer,
     content_safety,
     error::{AppError, AppResult},
     organizations::access::require,
     paging,
     sql::like_contains,
-    validate::{self, AttachmentMeta},
+    validate,
 };
 use entity::{
-    BriefingStatus, briefing, briefing_attachment, briefing_event, briefing_recipient, briefing_term, membership,
+    AttachmentPurpose, BriefingStatus, briefing, briefing_event, briefing_recipient, briefing_term, membership,
 };
 
 pub const MAX_TITLE: usize = 200;
 pub const MAX_SUMMARY: usize = 500;
 pub const MAX_BODY: usize = 100_000;
-pub const MAX_ATTACHMENTS: usize = 20;
 /// Rows per statement when writing recipients and terms (SQLite binds at most 32766 values).
 const CHUNK: usize = 500;
 
@@ -50,11 +50,12 @@ pub struct BriefingFields {
     pub pinned: Option<bool>,
     pub confidential: Option<bool>,
     pub expires_at: Option<Option<DateTime<Utc>>>,
-    pub attachments: Option<Vec<AttachmentMeta>>,
+    /// Replaces the attachments when given.
+    pub attachments: Option<AttachmentList>,
 }
 
 /// Applies and checks fields on an active model; returns the new attachment list if given.
-fn apply(am: &mut briefing::ActiveModel, f: BriefingFields) -> AppResult<Option<Vec<AttachmentMeta>>> {
+fn apply(am: &mut briefing::ActiveModel, f: BriefingFields) -> AppResult<Option<AttachmentList>> {
     if let Some(v) = f.title {
         am.title = Set(validate::required(&v, "title", MAX_TITLE)?);
     }
@@ -90,8 +91,8 @@ fn apply(am: &mut briefing::ActiveModel, f: BriefingFields) -> AppResult<Option<
         am.expires_at = Set(v);
     }
     if let Some(list) = &f.attachments {
-        validate::attachments(list, MAX_ATTACHMENTS)?;
-        am.attachment_count = Set(i32::try_from(list.len()).unwrap_or(i32::MAX));
+        // Kept on the briefing so that the feed can show a paper clip without a join.
+        am.attachment_count = Set(i32::try_from(list.ids.len()).unwrap_or(i32::MAX));
     }
     Ok(f.attachments)
 }
@@ -118,30 +119,6 @@ async fn record(
     }
     .insert(db)
     .await?;
-    Ok(())
-}
-
-async fn replace_attachments(db: &impl ConnectionTrait, briefing: Uuid, list: Vec<AttachmentMeta>) -> AppResult<()> {
-    briefing_attachment::Entity::delete_many()
-        .filter(briefing_attachment::Column::BriefingId.eq(briefing))
-        .exec(db)
-        .await?;
-    let rows: Vec<briefing_attachment::ActiveModel> = list
-        .into_iter()
-        .enumerate()
-        .map(|(i, a)| briefing_attachment::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            briefing_id: Set(briefing),
-            position: Set(i32::try_from(i).unwrap_or(i32::MAX)),
-            name: Set(a.name.trim().to_owned()),
-            content_type: Set(a.content_type.trim().to_owned()),
-            size: Set(a.size),
-            url: Set(a.url.trim().to_owned()),
-        })
-        .collect();
-    if !rows.is_empty() {
-        briefing_attachment::Entity::insert_many(rows).exec(db).await?;
-    }
     Ok(())
 }
 
@@ -257,7 +234,9 @@ pub async fn create(db: &DatabaseConnection, viewer: &Viewer, fields: BriefingFi
     let attachments = apply(&mut am, fields)?;
     let txn = db.begin().await?;
     let created = am.insert(&txn).await?;
-    replace_attachments(&txn, created.id, attachments.unwrap_or_default()).await?;
+    if let Some(list) = attachments {
+        attachments::set_for(&txn, viewer, AttachmentPurpose::Briefing, created.id, &list).await?;
+    }
     index_terms(&txn, &created).await?;
     record(&txn, created.id, "CREATED", viewer.user_id, None).await?;
     txn.commit().await?;
@@ -300,7 +279,7 @@ pub async fn update(
         check_publishable(&updated)?;
     }
     if let Some(list) = attachments {
-        replace_attachments(&txn, updated.id, list).await?;
+        attachments::set_for(&txn, viewer, AttachmentPurpose::Briefing, updated.id, &list).await?;
     }
     index_terms(&txn, &updated).await?;
     sync_recipients(&txn, &updated).await?;
@@ -380,7 +359,10 @@ pub async fn delete(db: &DatabaseConnection, viewer: &Viewer, id: Uuid) -> AppRe
             field: None, message: "只能删除草稿；已发布的通报请撤回".into()
         });
     }
-    briefing::Entity::delete_by_id(found.id).exec(db).await?;
+    let txn = db.begin().await?;
+    attachments::release_all(&txn, found.id).await?;
+    briefing::Entity::delete_by_id(found.id).exec(&txn).await?;
+    txn.commit().await?;
     tracing::info!(briefing = %found.id, by = %viewer.user_id, "draft briefing deleted");
     Ok(found.id)
 }

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
 use entity::{
-    briefing, briefing_attachment, bulletin_issue, bulletin_item, handling_unit, membership, organization, proposal,
+    attachment, briefing, bulletin_issue, bulletin_item, handling_unit, membership, organization, proposal,
     proposal_assignment, proposal_cosigner, proposal_reply, sector, sector_convener, special_committee,
     suggestion_adoption, suggestion_author, suggestion_report, user, visit_agenda_item, visit_invitation,
     visit_participant,
@@ -145,10 +145,32 @@ grouped!(
     /// The organizations invited to a visit.
     InvitationsOf, visit_invitation, VisitId, visit_id, OrganizationId, Uuid, |r| r.organization_id
 );
-grouped!(
-    /// A briefing's attachments, in order.
-    AttachmentsOf, briefing_attachment, BriefingId, briefing_id, Position, briefing_attachment::Model, |r| r
-);
+/// A record's attachments (briefing, proposal, reply, piece of information, visit report:
+/// all ids are UUIDs, unique across tables), in order.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct AttachmentsOf(pub Uuid);
+
+impl Loader<AttachmentsOf> for DbLoader {
+    type Value = Vec<attachment::Model>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[AttachmentsOf]) -> Result<HashMap<AttachmentsOf, Self::Value>, Self::Error> {
+        let rows = attachment::Entity::find()
+            .filter(attachment::Column::OwnerId.is_in(keys.iter().map(|k| k.0)))
+            .filter(attachment::Column::DeletedAt.is_null())
+            .order_by_asc(attachment::Column::Position)
+            .all(&self.db)
+            .await
+            .map_err(load_error)?;
+        let mut out: HashMap<AttachmentsOf, Self::Value> = keys.iter().map(|k| (*k, Vec::new())).collect();
+        for row in rows {
+            if let Some(owner) = row.owner_id {
+                out.entry(AttachmentsOf(owner)).or_default().push(row);
+            }
+        }
+        Ok(out)
+    }
+}
 
 fn loaders<'a>(ctx: &'a Context<'_>) -> AppResult<&'a Loaders> {
     ctx.data::<Loaders>().map_err(|_| AppError::internal("data loader missing from request"))

@@ -1,7 +1,6 @@
 //! The GraphQL schema: one query and one mutation object per domain module, merged here.
 //! Building the schema does no I/O, so `schema.graphql` can be exported (and checked by a
 //! test) without a database; the HTTP layer attaches the state per server.
-pub mod attachments;
 pub mod audience;
 pub mod context;
 pub mod enums;
@@ -10,7 +9,7 @@ pub mod pagination;
 
 use async_graphql::{EmptySubscription, MergedObject, SDLExportOptions, Schema, SchemaBuilder};
 
-use crate::{auth, briefings, members, organizations, proposals, suggestions, visits};
+use crate::{attachments, auth, briefings, members, organizations, proposals, suggestions, visits};
 
 #[derive(MergedObject, Default)]
 pub struct QueryRoot(
@@ -32,6 +31,7 @@ pub struct MutationRoot(
     visits::graphql::VisitMutation,
     suggestions::graphql::SuggestionMutation,
     proposals::graphql::ProposalMutation,
+    attachments::graphql::AttachmentMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

@@ -8,9 +8,9 @@ use super::{
     workflow::Action,
 };
 use crate::{
+    attachments::graphql::{self as attachments, Attachment},
     error::AppError,
     graphql::{
-        attachments::{self, AttachmentInput, FileAttachment},
         context::{ContextExt, parse_id, parse_ids, to_id},
         enums::Party,
         loaders::{
@@ -118,13 +118,24 @@ impl Assignment {
 
 /// 答复
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct ProposalReply {
+    #[graphql(skip)]
+    id: uuid::Uuid,
     unit_id: ID,
     round: i32,
     outcome: ReplyOutcome,
     content: String,
     contact: String,
     replied_at: DateTime<Utc>,
+}
+
+#[async_graphql::ComplexObject]
+impl ProposalReply {
+    /// 答复函及附件
+    async fn attachments(&self, ctx: &Context<'_>) -> Result<Vec<Attachment>> {
+        attachments::of(ctx, self.id).await
+    }
 }
 
 /// 提案人评价
@@ -263,8 +274,8 @@ impl Proposal {
         let Some(id) = self.0.committee_id else { return Ok(None) };
         Ok(loaders::load(ctx, SpecialCommitteeKey(id)).await?.map(SpecialCommittee))
     }
-    async fn attachments(&self) -> Vec<FileAttachment> {
-        attachments::from_json(&self.0.attachments)
+    async fn attachments(&self, ctx: &Context<'_>) -> Result<Vec<Attachment>> {
+        attachments::of(ctx, self.0.id).await
     }
     async fn co_signers(&self, ctx: &Context<'_>) -> Result<Vec<CoSigner>> {
         Ok(loaders::load(ctx, CoSignersOf(self.0.id)).await?.unwrap_or_default().into_iter().map(CoSigner).collect())
@@ -304,6 +315,7 @@ impl Proposal {
         Ok(list
             .into_iter()
             .map(|r| ProposalReply {
+                id: r.id,
                 unit_id: to_id(r.unit_id),
                 round: r.round,
                 outcome: r.outcome.into(),
@@ -519,11 +531,12 @@ pub struct CreateProposalDraftInput {
     pub sector_id: Option<ID>,
     /// 专委会提案的专门委员会
     pub committee_id: Option<ID>,
+    /// 已上传附件（用途 PROPOSAL）的 id，按显示顺序
     #[graphql(default)]
-    pub attachments: Vec<AttachmentInput>,
+    pub attachment_ids: Vec<ID>,
 }
 
-/// 省略的字段保持不变
+/// 省略的字段保持不变；attachmentIds 给出时整体替换
 #[derive(InputObject)]
 pub struct UpdateProposalDraftInput {
     pub title: Option<String>,
@@ -535,7 +548,7 @@ pub struct UpdateProposalDraftInput {
     pub party: MaybeUndefined<Party>,
     pub sector_id: MaybeUndefined<ID>,
     pub committee_id: MaybeUndefined<ID>,
-    pub attachments: Option<Vec<AttachmentInput>>,
+    pub attachment_ids: Option<Vec<ID>>,
 }
 
 fn maybe_id(v: MaybeUndefined<ID>, field: &str) -> Result<Option<Option<uuid::Uuid>>, AppError> {
@@ -580,6 +593,9 @@ pub struct ReplyInput {
     pub content: String,
     /// 联系人及电话
     pub contact: String,
+    /// 已上传附件（用途 PROPOSAL_REPLY，如盖章的答复函）的 id
+    #[graphql(default)]
+    pub attachment_ids: Vec<ID>,
 }
 
 #[derive(Default)]
@@ -599,7 +615,7 @@ impl ProposalMutation {
             party: Some(input.party.map(|p| entity::Party::from(p).to_value())),
             sector_id: Some(input.sector_id.as_ref().map(|s| parse_id(s, "sectorId")).transpose()?),
             committee_id: Some(input.committee_id.as_ref().map(|c| parse_id(c, "committeeId")).transpose()?),
-            attachments: Some(input.attachments.into_iter().map(Into::into).collect()),
+            attachments: Some(attachments::list(ctx, &input.attachment_ids)?),
         };
         Ok(Proposal(service::create_draft(&ctx.state()?.db, viewer, f).await?))
     }
@@ -623,7 +639,7 @@ impl ProposalMutation {
             party: party.map(|p| p.map(|p| entity::Party::from(p).to_value())),
             sector_id: maybe_id(input.sector_id, "sectorId")?,
             committee_id: maybe_id(input.committee_id, "committeeId")?,
-            attachments: input.attachments.map(|l| l.into_iter().map(Into::into).collect()),
+            attachments: attachments::list_opt(ctx, input.attachment_ids.as_deref())?,
         };
         Ok(Proposal(service::update_draft(&ctx.state()?.db, viewer, parse_id(&id, "id")?, f).await?))
     }
@@ -769,7 +785,12 @@ impl ProposalMutation {
     /// 承办单位答复（每轮一次）
     async fn reply_to_proposal(&self, ctx: &Context<'_>, id: ID, input: ReplyInput) -> Result<Proposal> {
         let who = who(ctx).await?;
-        let r = NewReply { outcome: input.outcome.into(), content: input.content, contact: input.contact };
+        let r = NewReply {
+            outcome: input.outcome.into(),
+            content: input.content,
+            contact: input.contact,
+            attachments: attachments::list(ctx, &input.attachment_ids)?,
+        };
         Ok(Proposal(service::reply(&ctx.state()?.db, &who, parse_id(&id, "id")?, r).await?))
     }
 }

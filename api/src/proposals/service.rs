@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use super::workflow::{self, Action, Actor};
 use crate::{
+    attachments::service::{self as attachments, AttachmentList},
     auth::Viewer,
     calendar::year_range,
     content_safety,
@@ -22,12 +23,12 @@ use crate::{
     organizations::access::require,
     paging,
     sql::like_contains,
-    validate::{self, AttachmentMeta},
+    validate,
 };
 use entity::{
-    AssignmentRole, AssignmentStatus, CoSignStatus, ProposalKind, ProposalStatus, ReplyOutcome, Role, Satisfaction,
-    SubmittedDuring, handling_unit, membership, proposal, proposal_assignment, proposal_cosigner, proposal_evaluation,
-    proposal_event, proposal_reply, proposal_serial, sector_convener, special_committee,
+    AssignmentRole, AssignmentStatus, AttachmentPurpose, CoSignStatus, ProposalKind, ProposalStatus, ReplyOutcome,
+    Role, Satisfaction, SubmittedDuring, handling_unit, membership, proposal, proposal_assignment, proposal_cosigner,
+    proposal_evaluation, proposal_event, proposal_reply, proposal_serial, sector_convener, special_committee,
 };
 
 const NOT_FOUND: &str = "提案不存在";
@@ -67,7 +68,8 @@ pub struct DraftFields {
     pub party: Option<Option<String>>,
     pub sector_id: Option<Option<Uuid>>,
     pub committee_id: Option<Option<Uuid>>,
-    pub attachments: Option<Vec<AttachmentMeta>>,
+    /// Replaces the attachments when given.
+    pub attachments: Option<AttachmentList>,
 }
 
 fn apply(am: &mut proposal::ActiveModel, f: &DraftFields) -> AppResult<()> {
@@ -97,10 +99,6 @@ fn apply(am: &mut proposal::ActiveModel, f: &DraftFields) -> AppResult<()> {
     }
     if let Some(v) = f.committee_id {
         am.committee_id = Set(v);
-    }
-    if let Some(list) = &f.attachments {
-        validate::attachments(list, 20)?;
-        am.attachments = Set(serde_json::to_value(list).unwrap_or_default());
     }
     Ok(())
 }
@@ -182,7 +180,6 @@ pub async fn create_draft(db: &DatabaseConnection, viewer: &Viewer, f: DraftFiel
         party: Set(None),
         sector_id: Set(None),
         committee_id: Set(None),
-        attachments: Set(serde_json::json!([])),
         status: Set(ProposalStatus::Draft),
         version: Set(0),
         round: Set(1),
@@ -211,6 +208,9 @@ pub async fn create_draft(db: &DatabaseConnection, viewer: &Viewer, f: DraftFiel
     check_kind(db, viewer, &am).await?;
     let txn = db.begin().await?;
     let created = am.insert(&txn).await?;
+    if let Some(list) = &f.attachments {
+        attachments::set_for(&txn, viewer, AttachmentPurpose::Proposal, created.id, list).await?;
+    }
     record(&txn, created.id, "DRAFTED", None, Some(ProposalStatus::Draft), viewer.user_id, None).await?;
     txn.commit().await?;
     Ok(created)
@@ -258,15 +258,20 @@ pub async fn update_draft(
     check_kind(db, viewer, &am).await?;
     am.updated_at = Set(Utc::now());
     am.version = Set(version + 1);
+    let txn = db.begin().await?;
     let res = proposal::Entity::update_many()
         .set(am)
         .filter(proposal::Column::Id.eq(id))
         .filter(proposal::Column::Version.eq(version))
-        .exec(db)
+        .exec(&txn)
         .await?;
     if res.rows_affected != 1 {
         return Err(raced());
     }
+    if let Some(list) = &f.attachments {
+        attachments::set_for(&txn, viewer, AttachmentPurpose::Proposal, id, list).await?;
+    }
+    txn.commit().await?;
     find(db, id).await
 }
 
@@ -616,6 +621,7 @@ pub async fn reject(
             viewer.user_id,
         )
         .await?;
+        attachments::copy_all(&txn, p.id, s.id, p.organization_id, AttachmentPurpose::Suggestion).await?;
         Some(s.id)
     } else {
         None
@@ -821,6 +827,8 @@ pub struct NewReply {
     pub outcome: ReplyOutcome,
     pub content: String,
     pub contact: String,
+    /// The written reply as the unit signed it, and its enclosures.
+    pub attachments: AttachmentList,
 }
 
 /// 答复: once per assignment and round. When every lead and separate unit has answered
@@ -837,8 +845,9 @@ pub async fn reply(db: &DatabaseConnection, who: &Who, id: Uuid, r: NewReply) ->
     let mut am = a.clone().into_active_model();
     am.status = Set(AssignmentStatus::Replied);
     am.update(&txn).await?;
+    let reply_id = Uuid::now_v7();
     proposal_reply::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(reply_id),
         proposal_id: Set(id),
         assignment_id: Set(a.id),
         unit_id: Set(a.unit_id),
@@ -858,6 +867,7 @@ pub async fn reply(db: &DatabaseConnection, who: &Who, id: Uuid, r: NewReply) ->
             e.into()
         }
     })?;
+    attachments::set_for(&txn, &who.viewer, AttachmentPurpose::ProposalReply, reply_id, &r.attachments).await?;
     let waiting = proposal_assignment::Entity::find()
         .filter(proposal_assignment::Column::ProposalId.eq(id))
         .filter(proposal_assignment::Column::Role.is_in([AssignmentRole::Lead, AssignmentRole::Separate]))

@@ -4,8 +4,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::service::{self, Filter, NewAdoption, NewSuggestion, Recipients};
 use crate::{
+    attachments::graphql::{self as attachments, Attachment},
     graphql::{
-        attachments::{self, AttachmentInput, FileAttachment},
         context::{ContextExt, parse_id, parse_ids, to_id},
         enums::OrganizationLevel,
         loaders::{
@@ -122,8 +122,8 @@ impl Suggestion {
     async fn submitted_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
-    async fn attachments(&self) -> Vec<FileAttachment> {
-        attachments::from_json(&self.0.attachments)
+    async fn attachments(&self, ctx: &Context<'_>) -> Result<Vec<Attachment>> {
+        attachments::of(ctx, self.0.id).await
     }
     /// 作者（报送人在前，联名人在后）；匿名信息在上级只显示为空
     async fn authors(&self, ctx: &Context<'_>) -> Result<Vec<User>> {
@@ -444,8 +444,9 @@ pub struct SubmitSuggestionInput {
     /// 对外隐去作者姓名
     #[graphql(default)]
     pub anonymous_to_public: bool,
+    /// 已上传附件（用途 SUGGESTION，如现场照片）的 id，最多9个
     #[graphql(default)]
-    pub attachments: Vec<AttachmentInput>,
+    pub attachment_ids: Vec<ID>,
     /// 联名委员（用户 ID）
     #[graphql(default)]
     pub co_author_ids: Vec<ID>,
@@ -503,7 +504,7 @@ impl SuggestionMutation {
             content: input.content,
             category: input.category,
             anonymous_to_public: input.anonymous_to_public,
-            attachments: input.attachments.into_iter().map(Into::into).collect(),
+            attachments: attachments::list(ctx, &input.attachment_ids)?,
             co_author_ids: parse_ids(&input.co_author_ids, "coAuthorIds")?,
             sector_id: input.sector_id.as_ref().map(|s| parse_id(s, "sectorId")).transpose()?,
         };

@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use super::workflow;
 use crate::{
+    attachments::service::{self as attachments, AttachmentList},
     auth::Viewer,
     calendar::year_range,
     content_safety,
@@ -20,22 +21,24 @@ use crate::{
     organizations::access::require,
     paging,
     sql::like_contains,
-    validate::{self, AttachmentMeta},
+    validate,
 };
 use entity::{
-    AdoptionForm, BulletinStatus, OrganizationLevel, Role, SuggestionStatus, bulletin_issue, bulletin_item, membership,
-    organization, sector_convener, suggestion, suggestion_adoption, suggestion_author, suggestion_event,
-    suggestion_report,
+    AdoptionForm, AttachmentPurpose, BulletinStatus, OrganizationLevel, Role, SuggestionStatus, bulletin_issue,
+    bulletin_item, membership, organization, sector_convener, suggestion, suggestion_adoption, suggestion_author,
+    suggestion_event, suggestion_report,
 };
 
 const NOT_FOUND: &str = "社情民意信息不存在";
+/// Photos per piece, at most.
+pub const MAX_ATTACHMENTS: usize = 9;
 
 pub struct NewSuggestion {
     pub title: String,
     pub content: String,
     pub category: String,
     pub anonymous_to_public: bool,
-    pub attachments: Vec<AttachmentMeta>,
+    pub attachments: AttachmentList,
     pub co_author_ids: Vec<Uuid>,
     /// Submit in a sector's name (conveners only).
     pub sector_id: Option<Uuid>,
@@ -113,7 +116,6 @@ pub async fn submit(
     let title = validate::required(&input.title, "title", 100)?;
     let content = validate::required(&input.content, "content", 5000)?;
     let category = validate::required(&input.category, "category", 50)?;
-    validate::attachments(&input.attachments, 9)?;
     let co_authors: Vec<Uuid> = input
         .co_author_ids
         .iter()
@@ -151,7 +153,6 @@ pub async fn submit(
         submitted_by: Set(viewer.user_id),
         sector_id: Set(input.sector_id),
         anonymous_to_public: Set(input.anonymous_to_public),
-        attachments: Set(serde_json::to_value(&input.attachments).unwrap_or_default()),
         idempotency_key: Set(Some(key.to_owned())),
         decline_reason: Set(None),
         merged_into_id: Set(None),
@@ -176,6 +177,10 @@ pub async fn submit(
     let mut authors = vec![viewer.user_id];
     authors.extend(co_authors);
     add_authors(&txn, created.id, &authors, 0).await?;
+    // Nine photos at most, as in a WeChat post; fewer if the deployment allows fewer.
+    let mut list = input.attachments;
+    list.limits.files = list.limits.files.min(MAX_ATTACHMENTS);
+    attachments::set_for(&txn, viewer, AttachmentPurpose::Suggestion, created.id, &list).await?;
     record(&txn, created.id, "SUBMITTED", viewer.user_id, None).await?;
     txn.commit().await?;
     Ok((created, true))
@@ -527,7 +532,6 @@ pub async fn report(
             submitted_by: Set(s.submitted_by),
             sector_id: Set(None),
             anonymous_to_public: Set(s.anonymous_to_public),
-            attachments: Set(s.attachments.clone()),
             idempotency_key: Set(None),
             decline_reason: Set(None),
             merged_into_id: Set(None),
@@ -539,6 +543,7 @@ pub async fn report(
         .insert(&txn)
         .await?;
         add_authors(&txn, copy.id, &authors, 0).await?;
+        attachments::copy_all(&txn, s.id, copy.id, org.id, AttachmentPurpose::Suggestion).await?;
         record(&txn, copy.id, "RECEIVED", viewer.user_id, Some(format!("{}报送", home.name))).await?;
         insert_report(&txn, id, Some(org.id), &org.name, Some(copy.id), viewer.user_id, now).await?;
         names.push(org.name);
@@ -871,7 +876,6 @@ pub async fn insert_converted(
         submitted_by: Set(submitter),
         sector_id: Set(None),
         anonymous_to_public: Set(false),
-        attachments: Set(serde_json::json!([])),
         idempotency_key: Set(None),
         decline_reason: Set(None),
         merged_into_id: Set(None),

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 
 use super::service::{self, Access, AgendaItem, OutcomeKind, Report, VisitFields, VisitFilter};
 use crate::{
+    attachments::graphql::{self as attachments, Attachment},
     audience::Audience,
     error::AppError,
     graphql::{
@@ -109,11 +110,22 @@ pub struct VisitOutcome {
 
 /// 活动报告
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct VisitReport {
+    #[graphql(skip)]
+    visit_id: uuid::Uuid,
     summary: String,
     findings: Option<String>,
     suggestions: Option<String>,
     reported_at: Option<DateTime<Utc>>,
+}
+
+#[async_graphql::ComplexObject]
+impl VisitReport {
+    /// 报告附件（现场照片、调研材料）
+    async fn attachments(&self, ctx: &Context<'_>) -> Result<Vec<Attachment>> {
+        attachments::of(ctx, self.visit_id).await
+    }
 }
 
 /// 修改记录
@@ -253,11 +265,11 @@ impl Visit {
     /// 活动报告（参加者和机关可见）
     async fn report(&self, ctx: &Context<'_>) -> Result<Option<VisitReport>> {
         let viewer = ctx.viewer()?;
-        let took_part = self.mine.as_ref().is_some_and(|p| p.status != Status::Cancelled);
-        if !took_part && !viewer.is_office() {
+        if !service::may_read_report(viewer, self.mine.as_ref()) {
             return Ok(None);
         }
         Ok(self.model.report_summary.clone().map(|summary| VisitReport {
+            visit_id: self.model.id,
             summary,
             findings: self.model.report_findings.clone(),
             suggestions: self.model.report_suggestions.clone(),
@@ -458,6 +470,8 @@ pub struct VisitReportInput {
     pub findings: Option<String>,
     /// 意见建议
     pub suggestions: Option<String>,
+    /// 已上传附件（用途 VISIT_REPORT）的 id；给出时整体替换
+    pub attachment_ids: Option<Vec<ID>>,
 }
 
 #[derive(Default)]
@@ -588,7 +602,12 @@ impl VisitMutation {
     /// 提交活动报告（机关）
     async fn submit_visit_report(&self, ctx: &Context<'_>, visit_id: ID, input: VisitReportInput) -> Result<Visit> {
         let viewer = ctx.viewer()?;
-        let report = Report { summary: input.summary, findings: input.findings, suggestions: input.suggestions };
+        let report = Report {
+            summary: input.summary,
+            findings: input.findings,
+            suggestions: input.suggestions,
+            attachments: attachments::list_opt(ctx, input.attachment_ids.as_deref())?,
+        };
         Ok(own(service::submit_report(&ctx.state()?.db, viewer, parse_id(&visit_id, "visitId")?, report).await?))
     }
     /// 关联活动成果：由此形成的提案或社情民意信息（二者给一个）

@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use super::lifecycle::{self, accepts_changes_from_members, holds_place, takes_attendance};
 use crate::{
+    attachments::service::{self as attachments, AttachmentList},
     audience::{self, Audience},
     auth::Viewer,
     calendar::year_range,
@@ -23,8 +24,8 @@ use crate::{
     validate,
 };
 use entity::{
-    ParticipantStatus, Role, VisitKind, VisitStatus, membership, organization, visit, visit_agenda_item, visit_event,
-    visit_invitation, visit_outcome, visit_participant,
+    AttachmentPurpose, ParticipantStatus, Role, VisitKind, VisitStatus, membership, organization, visit,
+    visit_agenda_item, visit_event, visit_invitation, visit_outcome, visit_participant,
 };
 
 const NOT_FOUND: &str = "活动不存在";
@@ -429,6 +430,17 @@ pub async fn access(db: &impl ConnectionTrait, viewer: &Viewer, id: Uuid) -> App
     Ok(Access { visit: v, participant, invited })
 }
 
+/// Who reads a visit's report (and its attachments): those who took part and the office.
+pub fn may_read_report(viewer: &Viewer, participant: Option<&visit_participant::Model>) -> bool {
+    viewer.is_office() || participant.is_some_and(|p| p.status != entity::ParticipantStatus::Cancelled)
+}
+
+/// `NOT_FOUND` unless the viewer may read the visit's report.
+pub async fn report_readable(db: &impl ConnectionTrait, viewer: &Viewer, id: Uuid) -> AppResult<()> {
+    let a = access(db, viewer, id).await?;
+    if may_read_report(viewer, a.participant.as_ref()) { Ok(()) } else { Err(AppError::not_found(NOT_FOUND)) }
+}
+
 #[derive(Debug, Default)]
 pub struct VisitFilter {
     pub kind: Option<VisitKind>,
@@ -772,6 +784,8 @@ pub struct Report {
     pub summary: String,
     pub findings: Option<String>,
     pub suggestions: Option<String>,
+    /// Replaces the report's attachments when given.
+    pub attachments: Option<AttachmentList>,
 }
 
 pub async fn submit_report(db: &DatabaseConnection, viewer: &Viewer, id: Uuid, r: Report) -> AppResult<visit::Model> {
@@ -797,6 +811,9 @@ pub async fn submit_report(db: &DatabaseConnection, viewer: &Viewer, id: Uuid, r
     am.updated_at = Set(Utc::now());
     let txn = db.begin().await?;
     let saved = am.update(&txn).await?;
+    if let Some(list) = &r.attachments {
+        attachments::set_for(&txn, viewer, AttachmentPurpose::VisitReport, id, list).await?;
+    }
     record(&txn, id, "REPORTED", viewer.user_id, None).await?;
     txn.commit().await?;
     Ok(saved)

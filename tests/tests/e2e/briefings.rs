@@ -2,6 +2,7 @@
 use serde_json::{Value, json};
 
 use crate::{
+    attachments::{pdf, png},
     both,
     helpers::{Answer, Backend, PASSWORD, TestApp, spawn_app},
 };
@@ -436,9 +437,10 @@ async fn bad_input_saves_nothing(backend: Backend) {
     long["body"] = json!("x".repeat(100_001));
     check(long, "body").await;
     let mut bad_file = input("通报", json!({ "everyone": true }));
-    bad_file["attachments"] =
-        json!([{ "name": "a.pdf", "contentType": "application/pdf", "size": 10, "url": "javascript:alert(1)" }]);
-    check(bad_file, "attachments.0.url").await;
+    bad_file["attachmentIds"] = json!(["not-an-id"]);
+    check(bad_file.clone(), "attachmentIds").await;
+    bad_file["attachmentIds"] = json!(["01890000-0000-7000-8000-000000000000"]);
+    check(bad_file, "attachmentIds.0").await;
     assert_eq!(o.app.count_rows("briefing").await, 0, "nothing saved");
 
     // Publishing needs an audience and a body; deleting is for drafts only.
@@ -460,14 +462,12 @@ both!(bad_input_saves_nothing);
 
 async fn feed_costs_a_fixed_number_of_queries(backend: Backend) {
     let o = org(backend).await;
-    let attachments = json!([
-        { "name": "通报全文.pdf", "contentType": "application/pdf", "size": 1024, "url": "https://files.example/1.pdf" },
-        { "name": "附表.xlsx", "contentType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "size": 2048, "url": "https://files.example/2.xlsx" }
-    ]);
     for i in 0..25 {
         let mut b = input(&format!("通报{i}"), json!({ "everyone": true }));
         if i % 2 == 0 {
-            b["attachments"] = attachments.clone();
+            let full = o.app.uploaded(&o.admin, "BRIEFING", "通报全文.pdf", pdf(1024)).await;
+            let table = o.app.uploaded(&o.admin, "BRIEFING", "附表.png", png()).await;
+            b["attachmentIds"] = json!([full, table]);
         }
         o.published(b).await;
     }

@@ -13,6 +13,7 @@ pub const ADMIN_PHONE: &str = "13800000001";
 pub const ADMIN_PASSWORD: &str = "Admin-pass-1";
 pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
 pub const PASSWORD: &str = "Member-pass-1";
+pub const UPLOAD: &str = "mutation($file: Upload!, $purpose: AttachmentPurpose!) { uploadAttachment(file: $file, purpose: $purpose) { id fileName contentType size checksum purpose isImage width height url previewUrl urlExpiresAt createdBy { name } } }";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -103,6 +104,8 @@ pub struct TestApp {
     pub http: reqwest::Client,
     pub state: State,
     pub redis_prefix: String,
+    /// The folder the filesystem store keeps attachments in (removed after the test).
+    pub files_dir: PathBuf,
     _db: TestDb,
 }
 
@@ -129,14 +132,24 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Settings))
     let db = TestDb::new(backend).await;
     let prefix = format!("test:{}:", Uuid::new_v4().simple());
     let mut settings = test_settings(&db.url, &prefix);
+    let files_dir = std::env::temp_dir().join(format!("cppcc-files-{}", Uuid::new_v4().simple()));
+    settings.storage_dir = files_dir.display().to_string();
     tweak(&mut settings);
     let (addr, state, server) = api::app::spawn(settings).await.expect("server starts");
     tokio::spawn(server);
-    TestApp { base: format!("http://{addr}"), http: reqwest::Client::new(), state, redis_prefix: prefix, _db: db }
+    TestApp {
+        base: format!("http://{addr}"),
+        http: reqwest::Client::new(),
+        state,
+        redis_prefix: prefix,
+        files_dir,
+        _db: db,
+    }
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.files_dir);
         let pattern = format!("{}*", self.redis_prefix);
         let _ = std::thread::spawn(move || -> redis::RedisResult<()> {
             let client = redis::Client::open(redis_url())?;
@@ -203,6 +216,57 @@ impl TestApp {
         let status = resp.status().as_u16();
         let body = resp.json::<Value>().await.unwrap_or(Value::Null);
         Answer { status, body }
+    }
+
+    /// A graphql-multipart-request with one file, as the app sends it.
+    pub async fn upload_with(
+        &self,
+        token: Option<&str>,
+        purpose: &str,
+        name: &str,
+        bytes: Vec<u8>,
+        preflight: bool,
+    ) -> Answer {
+        let operations = json!({ "query": UPLOAD, "variables": { "file": null, "purpose": purpose } });
+        let part = reqwest::multipart::Part::bytes(bytes)
+            .file_name(name.to_owned())
+            .mime_str("application/octet-stream")
+            .expect("mime");
+        let form = reqwest::multipart::Form::new()
+            .text("operations", operations.to_string())
+            .text("map", json!({ "0": ["variables.file"] }).to_string())
+            .part("0", part);
+        let mut req = self.http.post(format!("{}/graphql", self.base)).multipart(form);
+        if let Some(token) = token {
+            req = req.header("authorization", format!("Bearer {token}"));
+        }
+        if preflight {
+            req = req.header("apollo-require-preflight", "true");
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status().as_u16();
+        let body = resp.json::<Value>().await.unwrap_or(Value::Null);
+        Answer { status, body }
+    }
+
+    pub async fn upload(&self, token: &str, purpose: &str, name: &str, bytes: Vec<u8>) -> Answer {
+        self.upload_with(Some(token), purpose, name, bytes, true).await
+    }
+
+    /// Uploads and returns the attachment's id.
+    pub async fn uploaded(&self, token: &str, purpose: &str, name: &str, bytes: Vec<u8>) -> String {
+        let a = self.upload(token, purpose, name, bytes).await;
+        a.data()["uploadAttachment"]["id"].as_str().expect("attachment id").to_owned()
+    }
+
+    /// Files (not folders) in the attachment store.
+    pub fn stored_files(&self) -> usize {
+        fn walk(dir: &std::path::Path) -> usize {
+            std::fs::read_dir(dir).map_or(0, |entries| {
+                entries.flatten().map(|e| if e.path().is_dir() { walk(&e.path()) } else { 1 }).sum()
+            })
+        }
+        walk(&self.files_dir)
     }
 
     pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Answer {

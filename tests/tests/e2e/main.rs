@@ -4,6 +4,7 @@
 mod helpers;
 
 mod accounts;
+mod attachments;
 mod auth;
 mod briefings;
 mod limits;

@@ -2,6 +2,7 @@
 use serde_json::{Value, json};
 
 use crate::{
+    attachments::pdf,
     both,
     helpers::{Answer, Backend, PASSWORD, TestApp, spawn_app},
 };
@@ -215,7 +216,30 @@ async fn joint_key_proposal_through_three_units_to_a_published_result(backend: B
     s.reply(0, &id, "A").await.refused("CONFLICT");
     s.evaluate(0, &id, "SATISFIED").await.refused("BAD_USER_INPUT");
     s.reply(1, &id, "B").await.data();
-    assert_eq!(s.reply(2, &id, "B").await.data()["replyToProposal"]["status"], "REPLIED");
+    // The separate unit encloses its stamped reply letter; the proposer can open it.
+    let letter = s.app.uploaded(&s.unit_tokens[2], "PROPOSAL_REPLY", "答复函（盖章）.pdf", pdf(4000)).await;
+    let replied = s
+        .as_unit(2, "mutation($id: ID!, $a: [ID!]!) { replyToProposal(id: $id, input: { outcome: B, content: \"我局已研究办理……\", contact: \"李科长 0311-8000001\", attachmentIds: $a }) { status replies { attachments { fileName url } } } }", json!({ "id": id, "a": [letter] }))
+        .await;
+    assert_eq!(replied.data()["replyToProposal"]["status"], "REPLIED");
+    let seen = s
+        .as_member(
+            0,
+            "query($id: ID!) { proposal(id: $id) { replies { attachments { fileName url } } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    let letters: Vec<&Value> = seen.data()["proposal"]["replies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["attachments"].as_array().unwrap())
+        .collect();
+    assert_eq!(letters.len(), 1);
+    assert_eq!(letters[0]["fileName"], "答复函（盖章）.pdf");
+    let got = s.app.http.get(format!("{}{}", s.app.base, letters[0]["url"].as_str().unwrap())).send().await.unwrap();
+    assert_eq!(got.status(), 200);
+    assert_eq!(got.bytes().await.unwrap().to_vec(), pdf(4000));
 
     assert_eq!(s.evaluate(0, &id, "SATISFIED").await.data()["evaluateProposal"]["status"], "EVALUATED");
     s.office_step("concludeProposal", &id).await.data();

@@ -2,6 +2,7 @@
 use serde_json::{Value, json};
 
 use crate::{
+    attachments::phone_photo,
     both,
     helpers::{Answer, Backend, PASSWORD, TestApp, spawn_app},
 };
@@ -67,7 +68,8 @@ async fn from_the_phone_to_adoption_at_two_levels(backend: Backend) {
     let s = setup(backend).await;
     let mut input = piece("关于加快老旧小区加装电梯的建议");
     input["coAuthorIds"] = json!([s.member_ids[1]]);
-    input["attachments"] = json!([{ "name": "现场照片.jpg", "contentType": "image/jpeg", "size": 20480, "url": "https://files.example/p.jpg" }]);
+    let photo = s.app.uploaded(&s.members[0], "SUGGESTION", "现场照片.jpg", phone_photo()).await;
+    input["attachmentIds"] = json!([photo]);
     let a = s.submit(0, input, "phone-retry-0001").await;
     let id = a.data()["submitSuggestion"]["id"].as_str().unwrap().to_owned();
     assert_eq!(a.data()["submitSuggestion"]["status"], "SUBMITTED");
@@ -107,13 +109,18 @@ async fn from_the_phone_to_adoption_at_two_levels(backend: Backend) {
     // It appears in the city office's inbox, linked to the county's original, edited text first.
     let inbox = s
         .app
-        .gql(Some(&s.city_admin), "{ suggestions(filter: { incoming: true }) { totalCount edges { node { id title incoming sourceOrganization { id } authors { name } } } } }", json!({}))
+        .gql(Some(&s.city_admin), "{ suggestions(filter: { incoming: true }) { totalCount edges { node { id title incoming sourceOrganization { id } authors { name } attachments { fileName url } } } } }", json!({}))
         .await;
     assert_eq!(inbox.data()["suggestions"]["totalCount"], 1);
     let incoming = &inbox.data()["suggestions"]["edges"][0]["node"];
     assert_eq!(incoming["title"], "老旧小区加装电梯亟待提速");
     assert_eq!(incoming["sourceOrganization"]["id"], s.county);
     assert_eq!(incoming["authors"].as_array().unwrap().len(), 2);
+    // The photo travels with the copy, and the city office can open it.
+    assert_eq!(incoming["attachments"][0]["fileName"], "现场照片.jpg");
+    let photo_url = incoming["attachments"][0]["url"].as_str().unwrap();
+    let got = s.app.http.get(format!("{}{photo_url}", s.app.base)).send().await.unwrap();
+    assert_eq!(got.status(), 200);
     let incoming_id = incoming["id"].as_str().unwrap().to_owned();
 
     // The city adopts it (seen below); the province's adoption with an instruction is recorded by the county.

@@ -3,6 +3,7 @@
 use serde_json::{Value, json};
 
 use crate::{
+    attachments::png,
     both,
     helpers::{Answer, Backend, PASSWORD, TestApp, spawn_app},
 };
@@ -156,11 +157,25 @@ async fn outbound_study_from_sign_up_to_report(backend: Backend) {
         .app
         .gql(
             Some(&o.admin),
-            "mutation($v: ID!) { submitVisitReport(visitId: $v, input: { summary: \"考察了数字经济园区\", findings: \"人才政策有差距\", suggestions: \"建议出台人才新政\" }) { id } }",
-            json!({ "v": id }),
+            "mutation($v: ID!, $a: [ID!]) { submitVisitReport(visitId: $v, input: { summary: \"考察了数字经济园区\", findings: \"人才政策有差距\", suggestions: \"建议出台人才新政\", attachmentIds: $a }) { id } }",
+            json!({ "v": id, "a": [o.app.uploaded(&o.admin, "VISIT_REPORT", "园区现场.png", png()).await] }),
         )
         .await;
     report.data();
+    // Those who attended read the report and open its photo; one who left before cannot.
+    let read = |who: usize| {
+        o.app.gql(
+            Some(&o.tokens[who]),
+            "query($id: ID!) { visit(id: $id) { report { attachments { fileName url } } } }",
+            json!({ "id": id }),
+        )
+    };
+    let seen = read(2).await;
+    let photo = &seen.data()["visit"]["report"]["attachments"][0];
+    assert_eq!(photo["fileName"], "园区现场.png");
+    let got = o.app.http.get(format!("{}{}", o.app.base, photo["url"].as_str().unwrap())).send().await.unwrap();
+    assert_eq!(got.status(), 200);
+    assert!(read(0).await.data()["visit"]["report"].is_null(), "cancelled sign-up: no report");
     // A proposal a participant submitted after the visit.
     let draft = o
         .app
