@@ -1,4 +1,5 @@
-//! The HTTP surface: `POST /graphql` (the API), `GET /graphql` (GraphiQL for admins),
+//! The HTTP surface: `POST /graphql` (the API; JSON, or multipart for uploads),
+//! `GET /graphql` (GraphiQL for admins), `GET /files/{id}` (signed attachment downloads),
 //! `/healthz` and `/readyz`. Authentication happens here, before the schema runs: a
 //! request that carries a bad token is refused whole, never answered in part.
 use async_graphql::{

@@ -134,20 +134,14 @@ pub async fn download(req: &Request, Path(id): Path<String>, state: Data<&State>
         Err(e) => return refuse(StatusCode::NOT_FOUND, &e),
     };
 
-    let (key, content_type, size, etag, name) = match (variant, &a.preview_key) {
+    // A preview is small and served whole; the original is streamed, by ranges if asked.
+    let (key, content_type, etag, name) = match (variant, &a.preview_key) {
         (Variant::Original, _) => {
-            (a.storage_key.clone(), a.content_type.clone(), a.size, format!("\"{}\"", a.checksum), a.file_name.clone())
+            (a.storage_key.clone(), a.content_type.clone(), format!("\"{}\"", a.checksum), a.file_name.clone())
         }
         (Variant::Preview, Some(k)) => {
             let stem = a.file_name.rsplit_once('.').map_or(a.file_name.as_str(), |(s, _)| s);
-            // A preview's size is not recorded; `None` below reads it from the store.
-            (
-                k.clone(),
-                "image/jpeg".to_owned(),
-                -1,
-                format!("\"{}-preview\"", a.checksum),
-                format!("{stem}（预览）.jpg"),
-            )
+            (k.clone(), "image/jpeg".to_owned(), format!("\"{}-preview\"", a.checksum), format!("{stem}（预览）.jpg"))
         }
         (Variant::Preview, None) => return refuse(StatusCode::NOT_FOUND, &AppError::not_found("该附件没有预览图")),
     };
@@ -177,7 +171,7 @@ pub async fn download(req: &Request, Path(id): Path<String>, state: Data<&State>
             Err(e) => refuse(StatusCode::SERVICE_UNAVAILABLE, &e),
         };
     }
-    let size = u64::try_from(size).unwrap_or_default();
+    let size = u64::try_from(a.size).unwrap_or_default();
     // A range is honoured unless `If-Range` names another version of the file.
     let if_range_ok = req.header(header::IF_RANGE).is_none_or(|v| v.trim() == etag);
     let range = match req.headers().typed_get::<Range>() {

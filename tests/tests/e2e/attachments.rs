@@ -407,3 +407,60 @@ async fn unused_files_are_swept(backend: Backend) {
     assert_eq!(fetch(app, &url, &[]).await.status, 200);
 }
 both!(unused_files_are_swept);
+
+pub fn s3_endpoint() -> String {
+    std::env::var("TEST_S3_ENDPOINT").unwrap_or_else(|_| "http://127.0.0.1:9000".into())
+}
+
+/// The object keys in a bucket (S3 ListObjectsV2).
+async fn s3_keys(app: &TestApp, bucket: &str) -> Vec<String> {
+    let xml =
+        app.http.get(format!("{}/{bucket}?list-type=2", s3_endpoint())).send().await.unwrap().text().await.unwrap();
+    xml.split("<Key>").skip(1).map(|k| k.split("</Key>").next().unwrap_or_default().to_owned()).collect()
+}
+
+/// The same journey against S3-compatible storage (moto_server locally, as MinIO or a
+/// cloud's object storage in a deployment with several API processes).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s3_store_serves_and_sweeps() {
+    let bucket = format!("cppcc-test-{}", uuid::Uuid::new_v4().simple());
+    let created = reqwest::Client::new().put(format!("{}/{bucket}", s3_endpoint())).send().await.unwrap();
+    assert!(created.status().is_success(), "bucket: {}", created.status());
+    let app = spawn_app_with(Backend::Postgres, |s| {
+        s.storage_backend = api::config::StorageBackend::S3;
+        s.s3_bucket = Some(bucket.clone());
+        s.s3_endpoint = Some(s3_endpoint());
+        s.s3_allow_http = true;
+        s.s3_access_key_id = Some("test".into());
+        s.s3_secret_access_key = Some("test".into());
+        s.attachment_orphan_after_secs = 1;
+        s.attachment_cleanup_interval_secs = 1;
+    })
+    .await;
+    let ready: Value = app.http.get(format!("{}/readyz", app.base)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(ready["fileStore"], json!({ "backend": "s3", "status": "ok" }));
+    let p = people(app).await;
+    let app = &p.app;
+
+    let kept = app.uploaded(&p.member, "SUGGESTION", "现场.jpg", phone_photo()).await;
+    app.uploaded(&p.member, "SUGGESTION", "没用上.pdf", pdf(50_000)).await;
+    assert_eq!(s3_keys(app, &bucket).await.len(), 3, "a photo with its preview, a document");
+    let submitted = app.gql(Some(&p.member), SUBMIT, json!({ "i": piece(&[&kept]), "k": "s3-key-0001" })).await;
+    let url = submitted.data()["submitSuggestion"]["attachments"][0]["url"].as_str().unwrap().to_owned();
+    let got = fetch(app, &url, &[]).await;
+    assert_eq!(got.status, 200);
+    assert!(gps_of(&got.bytes).is_none());
+    let part = fetch(app, &url, &[("range", "bytes=0-9")]).await;
+    assert_eq!((part.status, part.bytes.as_slice()), (206, &got.bytes[..10]));
+
+    let mut keys = Vec::new();
+    for _ in 0..50 {
+        keys = s3_keys(app, &bucket).await;
+        if keys.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert_eq!(keys.len(), 2, "the unused document is swept: {keys:?}");
+    assert!(keys.iter().all(|k| k.contains(&got.header("etag").replace('"', ""))), "{keys:?}");
+}
