@@ -464,3 +464,85 @@ async fn s3_store_serves_and_sweeps() {
     assert_eq!(keys.len(), 2, "the unused document is swept: {keys:?}");
     assert!(keys.iter().all(|k| k.contains(&got.header("etag").replace('"', ""))), "{keys:?}");
 }
+
+const DRAFT: &str =
+    "mutation($i: CreateProposalDraftInput!) { createProposalDraft(input: $i) { id attachments { id } } }";
+const REDRAFT: &str = "mutation($id: ID!, $i: UpdateProposalDraftInput!) { updateProposalDraft(id: $id, input: $i) { attachments { id fileName url } } }";
+
+fn proposal(ids: &[&str]) -> Value {
+    json!({ "title": "关于东门路口排水改造的提案", "background": "积水严重", "suggestions": "改造排水管网", "category": "城市建设", "attachmentIds": ids })
+}
+
+async fn linking_rules_and_what_travels(backend: Backend) {
+    let p = people(spawn_app_with(backend, |s| s.attachments_max_per_record = 2).await).await;
+    let app = &p.app;
+    let first = app.uploaded(&p.member, "PROPOSAL", "现状照片.jpg", phone_photo()).await;
+    let second = app.uploaded(&p.member, "PROPOSAL", "改造方案.pdf", pdf(3000)).await;
+    let third = app.uploaded(&p.member, "PROPOSAL", "附表.png", png()).await;
+    let for_a_piece = app.uploaded(&p.member, "SUGGESTION", "另一张.png", png()).await;
+
+    // Refusals name the entry and save nothing.
+    let member = p.member.as_str();
+    let refused = |input: Value, field: &'static str| async move {
+        let a = app.gql(Some(member), DRAFT, json!({ "i": input })).await;
+        a.refused("BAD_USER_INPUT");
+        assert_eq!(a.field(), field, "{}", a.body);
+    };
+    refused(proposal(&[&first, &second, &third]), "attachmentIds").await;
+    refused(proposal(&[&first, &first]), "attachmentIds").await;
+    refused(proposal(&[&for_a_piece]), "attachmentIds.0").await;
+    assert_eq!(app.count_rows("proposal").await, 0);
+
+    let draft = app.gql(Some(&p.member), DRAFT, json!({ "i": proposal(&[&first]) })).await;
+    let draft = draft.data()["createProposalDraft"]["id"].as_str().unwrap().to_owned();
+    // One record per upload.
+    let twice = app.gql(Some(&p.member), DRAFT, json!({ "i": proposal(&[&first]) })).await;
+    twice.refused("BAD_USER_INPUT");
+    assert!(twice.message().contains("其他记录"), "{}", twice.message());
+    assert_eq!(app.count_rows("proposal").await, 1, "the refused draft was not kept");
+
+    // Replacing the list lets the left-out upload go: its link stops working.
+    let before = app
+        .gql(Some(&p.member), "query($id: ID!) { proposal(id: $id) { attachments { url } } }", json!({ "id": draft }))
+        .await;
+    let old_url = before.data()["proposal"]["attachments"][0]["url"].as_str().unwrap().to_owned();
+    let redrafted =
+        app.gql(Some(&p.member), REDRAFT, json!({ "id": draft, "i": { "attachmentIds": [second, third] } })).await;
+    let names: Vec<&str> = redrafted.data()["updateProposalDraft"]["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["fileName"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["改造方案.pdf", "附表.png"], "in the order given");
+    assert_eq!(fetch(app, &old_url, &[]).await.status, 404);
+    let untouched = app
+        .gql(Some(&p.member), REDRAFT, json!({ "id": draft, "i": { "title": "关于东门路口排水管网改造的提案" } }))
+        .await;
+    assert_eq!(untouched.data()["updateProposalDraft"]["attachments"].as_array().unwrap().len(), 2, "omitted: kept");
+
+    // Turned into a piece of information, the proposal's documents go with it.
+    app.gql(
+        Some(&p.member),
+        "mutation($id: ID!) { submitProposal(id: $id, idempotencyKey: \"att-submit-0001\") { status } }",
+        json!({ "id": draft }),
+    )
+    .await
+    .data();
+    let rejected = app
+        .gql(Some(&p.admin), "mutation($id: ID!) { rejectProposal(id: $id, reason: \"属具体事务\", convertToSuggestion: true) { convertedSuggestionId } }", json!({ "id": draft }))
+        .await;
+    let piece_id = rejected.data()["rejectProposal"]["convertedSuggestionId"].as_str().unwrap().to_owned();
+    let piece = app
+        .gql(
+            Some(&p.member),
+            "query($id: ID!) { suggestion(id: $id) { attachments { fileName url } } }",
+            json!({ "id": piece_id }),
+        )
+        .await;
+    let list = piece.data()["suggestion"]["attachments"].as_array().unwrap();
+    assert_eq!(list.len(), 2);
+    let got = fetch(app, list[0]["url"].as_str().unwrap(), &[]).await;
+    assert_eq!((got.status, got.bytes), (200, pdf(3000)));
+}
+both!(linking_rules_and_what_travels);
