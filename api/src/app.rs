@@ -11,7 +11,7 @@ use rand::RngCore;
 use secrecy::ExposeSecret;
 
 use crate::{
-    attachments::{self, signing::FileLinks, store::Files},
+    attachments::{self, service::UploadGuard, signing::FileLinks, store::Files},
     auth::{rate_limit::LoginLimiter, sessions::Sessions, tokens::Tokens},
     bootstrap,
     config::Settings,
@@ -59,7 +59,19 @@ pub async fn build_state(settings: Settings) -> Result<State, String> {
     let files = Files::from_settings(&settings)?;
     let link_secret = settings.file_url_secret.as_ref().map_or(secret, |s| s.expose_secret().as_bytes().to_vec());
     let links = FileLinks::new(&link_secret, settings.file_url_ttl(), settings.public_base_url.as_deref());
-    Ok(Arc::new(AppState { settings: Arc::new(settings), db, kv, sessions, tokens, limiter, queries, files, links }))
+    let uploads = UploadGuard::new(kv.clone(), &settings.redis_key_prefix, settings.uploads_per_hour);
+    Ok(Arc::new(AppState {
+        settings: Arc::new(settings),
+        db,
+        kv,
+        sessions,
+        tokens,
+        limiter,
+        queries,
+        files,
+        links,
+        uploads,
+    }))
 }
 
 pub fn schema(state: &State) -> graphql::AppSchema {

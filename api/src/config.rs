@@ -55,6 +55,7 @@ const KEYS: &[&str] = &[
     "FILE_URL_TTL_SECS",
     "UPLOAD_MAX_FILE_BYTES",
     "UPLOAD_MAX_FILES_PER_REQUEST",
+    "UPLOADS_PER_HOUR",
     "ATTACHMENTS_MAX_PER_RECORD",
     "ATTACHMENTS_MAX_BYTES_PER_RECORD",
     "ATTACHMENT_ORPHAN_AFTER_SECS",
@@ -129,6 +130,8 @@ pub struct Settings {
     pub file_url_ttl_secs: u64,
     pub upload_max_file_bytes: usize,
     pub upload_max_files_per_request: usize,
+    /// Uploads one person may make per hour (every process counts together).
+    pub uploads_per_hour: u32,
     pub attachments_max_per_record: usize,
     pub attachments_max_bytes_per_record: u64,
     /// Uploads never linked to a record are removed after this long.
@@ -174,6 +177,7 @@ impl Default for Settings {
             file_url_ttl_secs: 5 * 60,
             upload_max_file_bytes: 20 * 1024 * 1024,
             upload_max_files_per_request: 5,
+            uploads_per_hour: 200,
             attachments_max_per_record: 20,
             attachments_max_bytes_per_record: 100 * 1024 * 1024,
             attachment_orphan_after_secs: 24 * 3600,

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::{
-    attachments::{signing::FileLinks, store::Files},
+    attachments::{service::UploadGuard, signing::FileLinks, store::Files},
     auth::{rate_limit::LoginLimiter, sessions::Sessions, tokens::Tokens},
     config::Settings,
     db::QueryCounter,
@@ -24,6 +24,8 @@ pub struct AppState {
     pub files: Files,
     /// Signs and checks attachment download links.
     pub links: FileLinks,
+    /// Upload rate limit and concurrency bound.
+    pub uploads: UploadGuard,
 }
 
 pub type State = Arc<AppState>;

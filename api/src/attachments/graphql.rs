@@ -140,16 +140,7 @@ impl AttachmentMutation {
         let viewer = ctx.viewer()?;
         let state = ctx.state()?;
         let value = file.value(ctx).map_err(|e| AppError::bad_input("file", format!("读取上传文件失败: {e}")))?;
-        let model = service::upload(
-            &state.db,
-            &state.files,
-            viewer,
-            purpose.into(),
-            &value.filename,
-            value.content,
-            state.settings.upload_max_file_bytes,
-        )
-        .await?;
+        let model = service::upload(state, viewer, purpose.into(), &value.filename, value.content).await?;
         Ok(Attachment(model))
     }
 }

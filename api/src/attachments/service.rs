@@ -4,6 +4,7 @@
 use std::{
     collections::{HashMap, HashSet},
     io::Read,
+    sync::Arc,
     time::Duration,
 };
 
@@ -14,6 +15,7 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
     sea_query::{Expr, ExprTrait},
 };
+use tokio::sync::Semaphore;
 use uuid::Uuid;
 
 use super::{
@@ -24,7 +26,9 @@ use crate::{
     auth::Viewer,
     briefings::service as briefings,
     error::{AppError, AppResult},
+    kv::Kv,
     proposals::service::{self as proposals, Who},
+    state::AppState,
     suggestions::service as suggestions,
     visits::service as visits,
 };
@@ -58,18 +62,49 @@ fn may_upload(viewer: &Viewer, purpose: AttachmentPurpose) -> AppResult<()> {
     }
 }
 
+/// Guards the machine against floods of uploads: a per-person hourly count shared by every
+/// process (in the session store, like the login limits), and a bound on the files checked
+/// and re-encoded at once in this process (a decoded photo can take hundreds of MB).
+pub struct UploadGuard {
+    kv: Arc<dyn Kv>,
+    prefix: String,
+    per_hour: u64,
+    processing: Semaphore,
+}
+
+impl UploadGuard {
+    pub fn new(kv: Arc<dyn Kv>, prefix: &str, per_hour: u32) -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Self { kv, prefix: prefix.to_owned(), per_hour: per_hour.into(), processing: Semaphore::new(cores) }
+    }
+
+    async fn admit(&self, user: Uuid) -> AppResult<()> {
+        let key = format!("{}uploads:{user}", self.prefix);
+        let (count, left) = self.kv.incr_in_window(&key, Duration::from_secs(3600)).await?;
+        if count > self.per_hour {
+            let minutes = Ord::max(left.div_ceil(60), 1);
+            return Err(AppError::RateLimited {
+                message: format!("上传过于频繁，请{minutes}分钟后再试"),
+                retry_after_secs: Ord::max(left, 1),
+            });
+        }
+        Ok(())
+    }
+}
+
 /// Checks, prepares and stores one uploaded file; returns its (unlinked) record. A file
 /// refused for its type or size leaves nothing behind.
 pub async fn upload(
-    db: &impl ConnectionTrait,
-    files: &Files,
+    state: &AppState,
     viewer: &Viewer,
     purpose: AttachmentPurpose,
     file_name: &str,
     content: std::fs::File,
-    max_bytes: usize,
 ) -> AppResult<attachment::Model> {
     may_upload(viewer, purpose)?;
+    state.uploads.admit(viewer.user_id).await?;
+    let (db, files, max_bytes) = (&state.db, &state.files, state.settings.upload_max_file_bytes);
+    let _permit = state.uploads.processing.acquire().await.map_err(|_| AppError::internal("upload guard closed"))?;
     let accepted = tokio::task::spawn_blocking(move || {
         let mut bytes = Vec::new();
         content

@@ -546,3 +546,16 @@ async fn linking_rules_and_what_travels(backend: Backend) {
     assert_eq!((got.status, got.bytes), (200, pdf(3000)));
 }
 both!(linking_rules_and_what_travels);
+
+async fn uploads_are_rate_limited(backend: Backend) {
+    let p = people(spawn_app_with(backend, |s| s.uploads_per_hour = 2).await).await;
+    let app = &p.app;
+    app.uploaded(&p.member, "SUGGESTION", "1.png", png()).await;
+    app.uploaded(&p.member, "SUGGESTION", "2.png", png()).await;
+    let third = app.upload(&p.member, "SUGGESTION", "3.png", png()).await;
+    third.refused("RATE_LIMITED");
+    assert!(third.body["errors"][0]["extensions"]["retryAfter"].as_u64().is_some_and(|s| s > 0 && s <= 3600));
+    assert_eq!(app.count_rows("attachment").await, 2);
+    app.uploaded(&p.stranger, "SUGGESTION", "别人的.png", png()).await;
+}
+both!(uploads_are_rate_limited);
