@@ -21,6 +21,8 @@ pub struct Model {
     pub height: Option<i32>,
     pub created_by: Uuid,
     pub created_at: DateTimeUtc,
+    /// The attachment this one copies (for a copy of a record).
+    pub copied_from_id: Option<Uuid>,
     pub owner_id: Option<Uuid>,
     pub position: i32,
     pub linked_at: Option<DateTimeUtc>,

@@ -34,6 +34,9 @@ impl MigrationTrait for Migration {
                     .col(integer_null("height"))
                     .col(uuid("created_by"))
                     .col(timestamp_with_time_zone("created_at"))
+                    // Set on the copy a record's copy gets (a piece reported upwards): its
+                    // uploader is then the record's business, shown by the record's own rules.
+                    .col(uuid_null("copied_from_id"))
                     .col(uuid_null("owner_id"))
                     .col(integer("position").default(0))
                     .col(timestamp_with_time_zone_null("linked_at"))

@@ -80,7 +80,11 @@ impl Attachment {
     async fn height(&self) -> Option<i32> {
         self.0.height
     }
+    /// 上传人；随记录转送的副本（如报送上级的信息）不显示，作者按记录本身的规则显示
     async fn created_by(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        if self.0.copied_from_id.is_some() {
+            return Ok(None);
+        }
         Ok(loaders::load(ctx, UserKey(self.0.created_by)).await?.map(User::new))
     }
     async fn created_at(&self) -> DateTime<Utc> {

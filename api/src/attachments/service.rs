@@ -69,13 +69,13 @@ pub struct UploadGuard {
     kv: Arc<dyn Kv>,
     prefix: String,
     per_hour: u64,
-    processing: Semaphore,
+    processing: Arc<Semaphore>,
 }
 
 impl UploadGuard {
     pub fn new(kv: Arc<dyn Kv>, prefix: &str, per_hour: u32) -> Self {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        Self { kv, prefix: prefix.to_owned(), per_hour: per_hour.into(), processing: Semaphore::new(cores) }
+        Self { kv, prefix: prefix.to_owned(), per_hour: per_hour.into(), processing: Arc::new(Semaphore::new(cores)) }
     }
 
     async fn admit(&self, user: Uuid) -> AppResult<()> {
@@ -104,8 +104,13 @@ pub async fn upload(
     may_upload(viewer, purpose)?;
     state.uploads.admit(viewer.user_id).await?;
     let (db, files, max_bytes) = (&state.db, &state.files, state.settings.upload_max_file_bytes);
-    let _permit = state.uploads.processing.acquire().await.map_err(|_| AppError::internal("upload guard closed"))?;
+    // The permit is held while the file is checked and re-encoded, not while it is stored.
+    let permit = Arc::clone(&state.uploads.processing)
+        .acquire_owned()
+        .await
+        .map_err(|_| AppError::internal("upload guard closed"))?;
     let accepted = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
         let mut bytes = Vec::new();
         content
             .take(max_bytes as u64 + 1)
@@ -143,6 +148,7 @@ pub async fn upload(
         height: Set(accepted.photo.as_ref().and_then(|p| i32::try_from(p.height).ok())),
         created_by: Set(viewer.user_id),
         created_at: Set(Utc::now()),
+        copied_from_id: Set(None),
         owner_id: Set(None),
         position: Set(0),
         linked_at: Set(None),
@@ -293,6 +299,7 @@ pub async fn copy_all(
             width: Set(a.width),
             height: Set(a.height),
             created_by: Set(a.created_by),
+            copied_from_id: Set(Some(a.id)),
             position: Set(a.position),
         }
         .insert(db)

@@ -109,7 +109,7 @@ async fn from_the_phone_to_adoption_at_two_levels(backend: Backend) {
     // It appears in the city office's inbox, linked to the county's original, edited text first.
     let inbox = s
         .app
-        .gql(Some(&s.city_admin), "{ suggestions(filter: { incoming: true }) { totalCount edges { node { id title incoming sourceOrganization { id } authors { name } attachments { fileName url } } } } }", json!({}))
+        .gql(Some(&s.city_admin), "{ suggestions(filter: { incoming: true }) { totalCount edges { node { id title incoming sourceOrganization { id } authors { name } attachments { fileName url createdBy { name } } } } } }", json!({}))
         .await;
     assert_eq!(inbox.data()["suggestions"]["totalCount"], 1);
     let incoming = &inbox.data()["suggestions"]["edges"][0]["node"];
@@ -118,6 +118,7 @@ async fn from_the_phone_to_adoption_at_two_levels(backend: Backend) {
     assert_eq!(incoming["authors"].as_array().unwrap().len(), 2);
     // The photo travels with the copy, and the city office can open it.
     assert_eq!(incoming["attachments"][0]["fileName"], "现场照片.jpg");
+    assert!(incoming["attachments"][0]["createdBy"].is_null(), "authors show by the piece's own rules");
     let photo_url = incoming["attachments"][0]["url"].as_str().unwrap();
     let got = s.app.http.get(format!("{}{photo_url}", s.app.base)).send().await.unwrap();
     assert_eq!(got.status(), 200);
