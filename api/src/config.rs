@@ -261,6 +261,10 @@ impl Settings {
         if self.storage_backend == StorageBackend::S3 && self.s3_bucket.is_none() {
             problems.push("STORAGE_BACKEND=s3 needs S3_BUCKET".into());
         }
+        if self.attachment_orphan_after_secs == 0 {
+            // Zero would sweep uploads away before a record can take them.
+            problems.push("ATTACHMENT_ORPHAN_AFTER_SECS must be above zero".into());
+        }
         if self.upload_max_file_bytes == 0 || self.upload_max_files_per_request == 0 || self.file_url_ttl_secs == 0 {
             problems.push(
                 "UPLOAD_MAX_FILE_BYTES, UPLOAD_MAX_FILES_PER_REQUEST and FILE_URL_TTL_SECS must be above zero".into(),
@@ -367,6 +371,14 @@ mod tests {
             assert!(err.contains("access_token_ttl_secs") || err.contains("ACCESS_TOKEN_TTL_SECS"), "{err}");
             Ok(())
         });
+    }
+
+    #[test]
+    fn uploads_need_time_to_be_linked_and_s3_a_bucket() {
+        let s = Settings { attachment_orphan_after_secs: 0, ..Settings::default() };
+        assert!(s.problems()[0].contains("ATTACHMENT_ORPHAN_AFTER_SECS"));
+        let s = Settings { storage_backend: StorageBackend::S3, ..Settings::default() };
+        assert!(s.problems()[0].contains("S3_BUCKET"));
     }
 
     #[test]

@@ -84,6 +84,11 @@ impl AppError {
     pub fn internal(cause: impl fmt::Display) -> Self {
         Self::Internal(cause.to_string())
     }
+    /// `RATE_LIMITED`: `what` (e.g. “登录尝试过多”), then when to try again.
+    pub fn retry_later(what: &str, secs: u64) -> Self {
+        let minutes = secs.div_ceil(60).max(1);
+        Self::RateLimited { message: format!("{what}，请{minutes}分钟后再试"), retry_after_secs: secs.max(1) }
+    }
 
     pub fn code(&self) -> ErrorCode {
         match self {

@@ -14,7 +14,7 @@ use poem::{
         headers::{HeaderMapExt, Range},
     },
 };
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::EntityTrait;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -22,8 +22,8 @@ use super::{
     service,
     signing::{LinkClaims, LinkRefused, Variant},
 };
-use crate::{auth::Viewer, error::AppError, http::refuse, state::State};
-use entity::{UserStatus, membership, user};
+use crate::{auth::Viewer, error::AppError, http::refuse, members::service as members, state::State};
+use entity::{UserStatus, user};
 
 #[derive(Deserialize)]
 struct LinkParams {
@@ -72,11 +72,7 @@ async fn viewer_of(state: &State, claims: &LinkClaims) -> Result<Option<Viewer>,
     if !active {
         return Ok(None);
     }
-    let m = membership::Entity::find()
-        .filter(membership::Column::UserId.eq(claims.user_id))
-        .filter(membership::Column::OrganizationId.eq(claims.organization_id))
-        .one(&state.db)
-        .await?;
+    let m = members::membership_in(&state.db, claims.user_id, claims.organization_id).await?;
     Ok(m.map(|m| Viewer {
         user_id: claims.user_id,
         session_id: String::new(),

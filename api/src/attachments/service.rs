@@ -82,11 +82,7 @@ impl UploadGuard {
         let key = format!("{}uploads:{user}", self.prefix);
         let (count, left) = self.kv.incr_in_window(&key, Duration::from_secs(3600)).await?;
         if count > self.per_hour {
-            let minutes = Ord::max(left.div_ceil(60), 1);
-            return Err(AppError::RateLimited {
-                message: format!("上传过于频繁，请{minutes}分钟后再试"),
-                retry_after_secs: Ord::max(left, 1),
-            });
+            return Err(AppError::retry_later("上传过于频繁", left));
         }
         Ok(())
     }
@@ -281,8 +277,10 @@ pub async fn copy_all(
     purpose: AttachmentPurpose,
 ) -> AppResult<()> {
     let now = Utc::now();
-    for a in of(db, from).await? {
-        attachment::ActiveModel {
+    let copies: Vec<attachment::ActiveModel> = of(db, from)
+        .await?
+        .into_iter()
+        .map(|a| attachment::ActiveModel {
             id: Set(Uuid::now_v7()),
             organization_id: Set(organization_id),
             purpose: Set(purpose),
@@ -301,9 +299,10 @@ pub async fn copy_all(
             created_by: Set(a.created_by),
             copied_from_id: Set(Some(a.id)),
             position: Set(a.position),
-        }
-        .insert(db)
-        .await?;
+        })
+        .collect();
+    if !copies.is_empty() {
+        attachment::Entity::insert_many(copies).exec(db).await?;
     }
     Ok(())
 }

@@ -36,10 +36,7 @@ impl LoginLimiter {
     }
 
     fn refused(secs: u64) -> AppError {
-        let minutes = secs.div_ceil(60).max(1);
-        AppError::RateLimited {
-            message: format!("登录尝试过多，请{minutes}分钟后再试"), retry_after_secs: secs.max(1)
-        }
+        AppError::retry_later("登录尝试过多", secs)
     }
 
     /// Refuses before the password is even checked when either window is full.

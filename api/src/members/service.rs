@@ -30,6 +30,15 @@ pub async fn memberships_of(db: &impl ConnectionTrait, user: Uuid) -> AppResult<
         .await?)
 }
 
+/// The user's membership in one organization, if any.
+pub async fn membership_in(db: &impl ConnectionTrait, user: Uuid, org: Uuid) -> AppResult<Option<membership::Model>> {
+    Ok(membership::Entity::find()
+        .filter(membership::Column::UserId.eq(user))
+        .filter(membership::Column::OrganizationId.eq(org))
+        .one(db)
+        .await?)
+}
+
 fn phone_taken(err: DbErr) -> AppError {
     if AppError::is_unique_violation(&err) { AppError::conflict("phone", "该手机号已注册") } else { err.into() }
 }

@@ -20,6 +20,7 @@ use crate::{
     calendar::year_range,
     content_safety,
     error::{AppError, AppResult},
+    members::service as members,
     organizations::access::require,
     paging,
     sql::like_contains,
@@ -44,12 +45,7 @@ pub struct Who {
 impl Who {
     pub async fn load(db: &impl ConnectionTrait, viewer: &Viewer) -> AppResult<Self> {
         let unit = if viewer.role == Role::Unit {
-            membership::Entity::find()
-                .filter(membership::Column::UserId.eq(viewer.user_id))
-                .filter(membership::Column::OrganizationId.eq(viewer.organization_id))
-                .one(db)
-                .await?
-                .and_then(|m| m.handling_unit_id)
+            members::membership_in(db, viewer.user_id, viewer.organization_id).await?.and_then(|m| m.handling_unit_id)
         } else {
             None
         };
@@ -982,15 +978,10 @@ pub async fn designate_key(
     let p = handled(db, viewer, id).await?;
     let lead = k.lead_official.map(|v| validate::required(&v, "leadOfficial", 100)).transpose()?;
     let office = k.assisting_office.map(|v| validate::required(&v, "assistingOffice", 100)).transpose()?;
-    if let Some(s) = k.supervisor_id {
-        let m = membership::Entity::find()
-            .filter(membership::Column::UserId.eq(s))
-            .filter(membership::Column::OrganizationId.eq(p.organization_id))
-            .one(db)
-            .await?;
-        if m.is_none() {
-            return Err(AppError::bad_input("supervisorId", "督办领导须为本组织成员"));
-        }
+    if let Some(s) = k.supervisor_id
+        && members::membership_in(db, s, p.organization_id).await?.is_none()
+    {
+        return Err(AppError::bad_input("supervisorId", "督办领导须为本组织成员"));
     }
     if let Some(c) = k.promoting_committee_id {
         let found = special_committee::Entity::find_by_id(c).one(db).await?;

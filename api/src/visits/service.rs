@@ -20,6 +20,7 @@ use crate::{
     calendar::year_range,
     content_safety,
     error::{AppError, AppResult},
+    members::service as members,
     organizations::access::{Actor, require},
     validate,
 };
@@ -380,11 +381,7 @@ pub struct Access {
 }
 
 async fn membership_of(db: &impl ConnectionTrait, viewer: &Viewer) -> AppResult<Option<membership::Model>> {
-    Ok(membership::Entity::find()
-        .filter(membership::Column::UserId.eq(viewer.user_id))
-        .filter(membership::Column::OrganizationId.eq(viewer.organization_id))
-        .one(db)
-        .await?)
+    members::membership_in(db, viewer.user_id, viewer.organization_id).await
 }
 
 async fn invited_orgs(db: &impl ConnectionTrait, visit: Uuid) -> AppResult<Vec<Uuid>> {

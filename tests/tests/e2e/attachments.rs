@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 
 use crate::{
     both,
-    helpers::{Backend, PASSWORD, TestApp, spawn_app, spawn_app_with},
+    helpers::{Backend, PASSWORD, TestApp, send, spawn_app, spawn_app_with},
 };
 
 const SUBMIT: &str = "mutation($i: SubmitSuggestionInput!, $k: String!) { submitSuggestion(input: $i, idempotencyKey: $k) { id attachments { id fileName url previewUrl } } }";
@@ -97,10 +97,10 @@ fn rfc5987_name(disposition: &str) -> String {
     String::from_utf8(bytes).unwrap()
 }
 
-struct Fetched {
-    status: u16,
+pub struct Fetched {
+    pub status: u16,
     headers: reqwest::header::HeaderMap,
-    bytes: Vec<u8>,
+    pub bytes: Vec<u8>,
 }
 
 impl Fetched {
@@ -117,7 +117,8 @@ impl Fetched {
     }
 }
 
-async fn fetch(app: &TestApp, url: &str, headers: &[(&str, &str)]) -> Fetched {
+/// Downloads a file link the API handed out.
+pub async fn fetch(app: &TestApp, url: &str, headers: &[(&str, &str)]) -> Fetched {
     assert!(url.starts_with("/files/"), "{url}");
     let mut req = app.http.get(format!("{}{url}", app.base));
     for (k, v) in headers {
@@ -245,8 +246,48 @@ async fn photo_travels_without_its_location(backend: Backend) {
 both!(photo_travels_without_its_location);
 
 async fn refused_files_leave_nothing(backend: Backend) {
-    let p = people(spawn_app_with(backend, |s| s.upload_max_file_bytes = 100_000).await).await;
+    let p = people(
+        spawn_app_with(backend, |s| {
+            s.upload_max_file_bytes = 100_000;
+            s.upload_max_files_per_request = 1;
+        })
+        .await,
+    )
+    .await;
     let app = &p.app;
+
+    // Two files in one request where one is allowed (two aliased uploads).
+    let query = format!(
+        "mutation($a: Upload!, $b: Upload!) {{ a: {} b: {} }}",
+        "uploadAttachment(file: $a, purpose: SUGGESTION) { id }",
+        "uploadAttachment(file: $b, purpose: SUGGESTION) { id }"
+    );
+    let part = |name: &str| reqwest::multipart::Part::bytes(pdf(1000)).file_name(name.to_owned());
+    let form = reqwest::multipart::Form::new()
+        .text("operations", json!({ "query": query, "variables": { "a": null, "b": null } }).to_string())
+        .text("map", json!({ "0": ["variables.a"], "1": ["variables.b"] }).to_string())
+        .part("0", part("一.pdf"))
+        .part("1", part("二.pdf"));
+    let req = app
+        .http
+        .post(format!("{}/graphql", app.base))
+        .bearer_auth(&p.member)
+        .header("apollo-require-preflight", "true")
+        .multipart(form);
+    let a = send(req).await;
+    assert_eq!(a.status, 413);
+    a.refused("BAD_USER_INPUT");
+    // A multipart body that is not a graphql-multipart-request.
+    let form = reqwest::multipart::Form::new().part("0", part("三.pdf"));
+    let req = app
+        .http
+        .post(format!("{}/graphql", app.base))
+        .bearer_auth(&p.member)
+        .header("apollo-require-preflight", "true")
+        .multipart(form);
+    let a = send(req).await;
+    assert_eq!(a.status, 400);
+    a.refused("BAD_USER_INPUT");
 
     let elf = b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x02\0\x3e\0\x01\0\0\0".repeat(20);
     let a = app.upload(&p.member, "SUGGESTION", "报告.pdf", elf).await;
@@ -350,6 +391,19 @@ async fn briefing_documents_follow_the_audience(backend: Backend) {
     let now_theirs = app.gql(Some(&p.stranger), BRIEFING, json!({ "id": briefing })).await;
     let their_url = now_theirs.data()["briefing"]["attachments"][0]["url"].as_str().unwrap().to_owned();
     assert_eq!(fetch(app, &their_url, &[]).await.bytes, document);
+
+    // An edit that gives another list replaces the documents; the one left out is gone.
+    let errata = app.uploaded(&p.admin, "BRIEFING", "勘误.pdf", pdf(2000)).await;
+    let edited = app
+        .gql(
+            Some(&p.admin),
+            "mutation($id: ID!, $i: UpdateBriefingInput!) { updateBriefing(id: $id, input: $i) { attachmentCount attachments { fileName } } }",
+            json!({ "id": briefing, "i": { "attachmentIds": [errata] } }),
+        )
+        .await;
+    assert_eq!(edited.data()["updateBriefing"]["attachmentCount"], 1);
+    assert_eq!(edited.data()["updateBriefing"]["attachments"][0]["fileName"], "勘误.pdf");
+    assert_eq!(fetch(app, &their_url, &[]).await.status, 404);
 }
 both!(briefing_documents_follow_the_audience);
 

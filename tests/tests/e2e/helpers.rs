@@ -201,6 +201,14 @@ impl Answer {
     }
 }
 
+/// Sends a request to the API and reads its GraphQL answer.
+pub async fn send(req: reqwest::RequestBuilder) -> Answer {
+    let resp = req.send().await.expect("request");
+    let status = resp.status().as_u16();
+    let body = resp.json::<Value>().await.unwrap_or(Value::Null);
+    Answer { status, body }
+}
+
 pub struct Tokens {
     pub access: String,
     pub refresh: String,
@@ -212,10 +220,7 @@ impl TestApp {
         if let Some(token) = token {
             req = req.header("authorization", format!("Bearer {token}"));
         }
-        let resp = req.send().await.expect("request");
-        let status = resp.status().as_u16();
-        let body = resp.json::<Value>().await.unwrap_or(Value::Null);
-        Answer { status, body }
+        send(req).await
     }
 
     /// A graphql-multipart-request with one file, as the app sends it.
@@ -243,10 +248,7 @@ impl TestApp {
         if preflight {
             req = req.header("apollo-require-preflight", "true");
         }
-        let resp = req.send().await.expect("request");
-        let status = resp.status().as_u16();
-        let body = resp.json::<Value>().await.unwrap_or(Value::Null);
-        Answer { status, body }
+        send(req).await
     }
 
     pub async fn upload(&self, token: &str, purpose: &str, name: &str, bytes: Vec<u8>) -> Answer {

@@ -2,7 +2,7 @@
 use serde_json::{Value, json};
 
 use crate::{
-    attachments::pdf,
+    attachments::{fetch, pdf},
     both,
     helpers::{Answer, Backend, PASSWORD, TestApp, spawn_app},
 };
@@ -237,9 +237,8 @@ async fn joint_key_proposal_through_three_units_to_a_published_result(backend: B
         .collect();
     assert_eq!(letters.len(), 1);
     assert_eq!(letters[0]["fileName"], "答复函（盖章）.pdf");
-    let got = s.app.http.get(format!("{}{}", s.app.base, letters[0]["url"].as_str().unwrap())).send().await.unwrap();
-    assert_eq!(got.status(), 200);
-    assert_eq!(got.bytes().await.unwrap().to_vec(), pdf(4000));
+    let got = fetch(&s.app, letters[0]["url"].as_str().unwrap(), &[]).await;
+    assert_eq!((got.status, got.bytes), (200, pdf(4000)));
 
     assert_eq!(s.evaluate(0, &id, "SATISFIED").await.data()["evaluateProposal"]["status"], "EVALUATED");
     s.office_step("concludeProposal", &id).await.data();

@@ -2,7 +2,7 @@
 use serde_json::{Value, json};
 
 use crate::{
-    attachments::phone_photo,
+    attachments::{fetch, phone_photo},
     both,
     helpers::{Answer, Backend, PASSWORD, TestApp, spawn_app},
 };
@@ -120,8 +120,7 @@ async fn from_the_phone_to_adoption_at_two_levels(backend: Backend) {
     assert_eq!(incoming["attachments"][0]["fileName"], "现场照片.jpg");
     assert!(incoming["attachments"][0]["createdBy"].is_null(), "authors show by the piece's own rules");
     let photo_url = incoming["attachments"][0]["url"].as_str().unwrap();
-    let got = s.app.http.get(format!("{}{photo_url}", s.app.base)).send().await.unwrap();
-    assert_eq!(got.status(), 200);
+    assert_eq!(fetch(&s.app, photo_url, &[]).await.status, 200);
     let incoming_id = incoming["id"].as_str().unwrap().to_owned();
 
     // The city adopts it (seen below); the province's adoption with an instruction is recorded by the county.

@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use crate::{
-    attachments::png,
+    attachments::{fetch, png},
     both,
     helpers::{Answer, Backend, PASSWORD, TestApp, spawn_app},
 };
@@ -173,8 +173,7 @@ async fn outbound_study_from_sign_up_to_report(backend: Backend) {
     let seen = read(2).await;
     let photo = &seen.data()["visit"]["report"]["attachments"][0];
     assert_eq!(photo["fileName"], "园区现场.png");
-    let got = o.app.http.get(format!("{}{}", o.app.base, photo["url"].as_str().unwrap())).send().await.unwrap();
-    assert_eq!(got.status(), 200);
+    assert_eq!(fetch(&o.app, photo["url"].as_str().unwrap(), &[]).await.status, 200);
     assert!(read(0).await.data()["visit"]["report"].is_null(), "cancelled sign-up: no report");
     // A proposal a participant submitted after the visit.
     let draft = o
