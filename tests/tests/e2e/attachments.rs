@@ -268,24 +268,18 @@ async fn refused_files_leave_nothing(backend: Backend) {
         .text("map", json!({ "0": ["variables.a"], "1": ["variables.b"] }).to_string())
         .part("0", part("一.pdf"))
         .part("1", part("二.pdf"));
-    let req = app
-        .http
-        .post(format!("{}/graphql", app.base))
-        .bearer_auth(&p.member)
-        .header("apollo-require-preflight", "true")
-        .multipart(form);
-    let a = send(req).await;
+    let post = |form| {
+        app.http
+            .post(format!("{}/graphql", app.base))
+            .bearer_auth(&p.member)
+            .header("apollo-require-preflight", "true")
+            .multipart(form)
+    };
+    let a = send(post(form)).await;
     assert_eq!(a.status, 413);
     a.refused("BAD_USER_INPUT");
     // A multipart body that is not a graphql-multipart-request.
-    let form = reqwest::multipart::Form::new().part("0", part("三.pdf"));
-    let req = app
-        .http
-        .post(format!("{}/graphql", app.base))
-        .bearer_auth(&p.member)
-        .header("apollo-require-preflight", "true")
-        .multipart(form);
-    let a = send(req).await;
+    let a = send(post(reqwest::multipart::Form::new().part("0", part("三.pdf")))).await;
     assert_eq!(a.status, 400);
     a.refused("BAD_USER_INPUT");
 
