@@ -11,16 +11,19 @@ use rand::RngCore;
 use secrecy::ExposeSecret;
 
 use crate::{
-    attachments::{self, service::UploadGuard, signing::FileLinks, store::Files},
+    attachments::{self, owners::Owners, service::UploadGuard, signing::FileLinks, store::Files},
     auth::{rate_limit::LoginLimiter, sessions::Sessions, tokens::Tokens},
-    bootstrap,
+    bootstrap, briefings,
     config::Settings,
     db,
     graphql::{self, Limits},
     http,
     kv::{Kv, MemoryKv, RedisKv},
+    proposals,
     state::{AppState, State},
+    suggestions, visits,
 };
+use entity::AttachmentPurpose;
 
 pub async fn build_state(settings: Settings) -> Result<State, String> {
     let problems = settings.problems();
@@ -60,6 +63,7 @@ pub async fn build_state(settings: Settings) -> Result<State, String> {
     let link_secret = settings.file_url_secret.as_ref().map_or(secret, |s| s.expose_secret().as_bytes().to_vec());
     let links = FileLinks::new(&link_secret, settings.file_url_ttl(), settings.public_base_url.as_deref());
     let uploads = UploadGuard::new(kv.clone(), &settings.redis_key_prefix, settings.uploads_per_hour);
+    let attachment_owners = attachment_owners();
     Ok(Arc::new(AppState {
         settings: Arc::new(settings),
         db,
@@ -71,7 +75,18 @@ pub async fn build_state(settings: Settings) -> Result<State, String> {
         files,
         links,
         uploads,
+        attachment_owners,
     }))
+}
+
+/// Who may read what an attachment belongs to: each domain's rule for its records.
+fn attachment_owners() -> Owners {
+    Owners::default()
+        .register(AttachmentPurpose::Briefing, briefings::service::BriefingAttachments)
+        .register(AttachmentPurpose::Proposal, proposals::policy::ProposalAttachments)
+        .register(AttachmentPurpose::ProposalReply, proposals::policy::ReplyAttachments)
+        .register(AttachmentPurpose::Suggestion, suggestions::service::SuggestionAttachments)
+        .register(AttachmentPurpose::VisitReport, visits::service::ReportAttachments)
 }
 
 pub fn schema(state: &State) -> graphql::AppSchema {

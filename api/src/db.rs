@@ -9,7 +9,10 @@ use std::{
 };
 
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, sqlx::sqlite::SqliteJournalMode};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait, sqlx::sqlite::SqliteJournalMode,
+};
 
 use crate::config::Settings;
 
@@ -44,4 +47,23 @@ pub async fn connect(settings: &Settings) -> Result<(DatabaseConnection, QueryCo
         count.fetch_add(1, Ordering::Relaxed);
     });
     Ok((db, counter))
+}
+
+/// Begins a transaction that writes. Every service that changes data starts here.
+///
+/// On SQLite it is `BEGIN IMMEDIATE`: the transaction takes the database's write lock
+/// before its first read, so what it reads stays true until it commits (a deferred one
+/// would read a snapshot, then fail to upgrade when another writer got in between). On
+/// PostgreSQL it is a plain READ COMMITTED transaction; rules over several rows lock their
+/// parent row first (`transition::lock`).
+pub async fn write(db: &DatabaseConnection) -> Result<DatabaseTransaction, sea_orm::DbErr> {
+    if db.get_database_backend() == DbBackend::Sqlite {
+        db.begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..TransactionOptions::default()
+        })
+        .await
+    } else {
+        db.begin().await
+    }
 }

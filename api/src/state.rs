@@ -5,7 +5,7 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::{
-    attachments::{service::UploadGuard, signing::FileLinks, store::Files},
+    attachments::{owners::Owners, service::UploadGuard, signing::FileLinks, store::Files},
     auth::{rate_limit::LoginLimiter, sessions::Sessions, tokens::Tokens},
     config::Settings,
     db::QueryCounter,
@@ -26,6 +26,8 @@ pub struct AppState {
     pub links: FileLinks,
     /// Upload rate limit and concurrency bound.
     pub uploads: UploadGuard,
+    /// Each domain's rule for who may read the records attachments belong to.
+    pub attachment_owners: Owners,
 }
 
 pub type State = Arc<AppState>;

@@ -23,6 +23,8 @@ pub struct Model {
     pub confidential: bool,
     pub expires_at: Option<DateTimeUtc>,
     pub status: BriefingStatus,
+    /// Moves on with every step, so a stale client's step is refused.
+    pub version: i32,
     /// The audience rules (see `api::briefings::audience`).
     pub audience: Json,
     /// Kept with the attachments, so a feed shows counts without reading them.

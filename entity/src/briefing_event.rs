@@ -8,6 +8,9 @@ pub struct Model {
     pub id: Uuid,
     pub briefing_id: Uuid,
     pub action: String,
+    /// The record's status before and after the step (none for steps that keep it).
+    pub from_status: Option<String>,
+    pub to_status: Option<String>,
     pub actor_id: Uuid,
     pub at: DateTimeUtc,
     pub note: Option<String>,

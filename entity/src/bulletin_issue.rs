@@ -14,6 +14,8 @@ pub struct Model {
     pub number: i32,
     pub title: String,
     pub status: BulletinStatus,
+    /// Moves on with every step, so a stale client's step is refused.
+    pub version: i32,
     pub published_at: Option<DateTimeUtc>,
     pub created_by: Uuid,
     pub created_at: DateTimeUtc,

@@ -46,7 +46,6 @@ pub struct Model {
     pub converted_suggestion_id: Option<Uuid>,
     pub result_summary: Option<String>,
     pub result_published_at: Option<DateTimeUtc>,
-    pub idempotency_key: Option<String>,
     pub submitted_at: Option<DateTimeUtc>,
     pub registered_at: Option<DateTimeUtc>,
     pub concluded_at: Option<DateTimeUtc>,

@@ -15,6 +15,8 @@ pub struct Model {
     /// Set by the office; otherwise the default three months run from acknowledgement (签收).
     pub deadline_fixed: bool,
     pub status: AssignmentStatus,
+    /// Moves on with every step, so a stale client's step is refused.
+    pub version: i32,
     /// The handling round it must answer in.
     pub round: i32,
     pub acknowledged_at: Option<DateTimeUtc>,

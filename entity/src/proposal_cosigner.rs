@@ -11,6 +11,8 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub user_id: Uuid,
     pub status: CoSignStatus,
+    /// Moves on with every step, so a stale client's step is refused.
+    pub version: i32,
     pub invited_at: DateTimeUtc,
     pub responded_at: Option<DateTimeUtc>,
 }

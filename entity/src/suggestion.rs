@@ -13,12 +13,13 @@ pub struct Model {
     pub content: String,
     pub category: String,
     pub status: SuggestionStatus,
+    /// Moves on with every step, so a stale client's step is refused.
+    pub version: i32,
     pub submitted_by: Uuid,
     /// Submitted by a convener in the sector's name.
     pub sector_id: Option<Uuid>,
     /// Authors' names are not shown outside the author list and their office.
     pub anonymous_to_public: bool,
-    pub idempotency_key: Option<String>,
     pub decline_reason: Option<String>,
     pub merged_into_id: Option<Uuid>,
     pub source_suggestion_id: Option<Uuid>,

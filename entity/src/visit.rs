@@ -27,6 +27,8 @@ pub struct Model {
     /// People not in the system: an inbound delegation's size, trainees from elsewhere.
     pub guest_count: i32,
     pub status: VisitStatus,
+    /// Moves on with every step, so a stale client's step is refused.
+    pub version: i32,
     pub cancel_reason: Option<String>,
     pub report_summary: Option<String>,
     pub report_findings: Option<String>,

@@ -8,9 +8,14 @@ pub struct Model {
     pub id: Uuid,
     pub visit_id: Uuid,
     pub action: String,
+    /// The record's status before and after the step (none for steps that keep it).
+    pub from_status: Option<String>,
+    pub to_status: Option<String>,
     pub actor_id: Uuid,
     pub at: DateTimeUtc,
     pub note: Option<String>,
+    /// The person a participant's step concerns (sign-up, leave, …).
+    pub participant_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -13,6 +13,8 @@ pub struct Model {
     /// The organization the person signed up from (a joint inspection has several).
     pub organization_id: Uuid,
     pub status: ParticipantStatus,
+    /// Moves on with every step, so a stale client's step is refused.
+    pub version: i32,
     pub leave_reason: Option<String>,
     pub attended: Option<bool>,
     pub signed_up_at: DateTimeUtc,

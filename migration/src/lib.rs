@@ -10,6 +10,7 @@ mod m20261126_000003_visits;
 mod m20261126_000004_suggestions;
 mod m20261126_000005_proposals;
 mod m20261126_000006_attachments;
+mod m20261127_000007_integrity;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000004_suggestions::Migration),
             Box::new(m20261126_000005_proposals::Migration),
             Box::new(m20261126_000006_attachments::Migration),
+            Box::new(m20261127_000007_integrity::Migration),
         ]
     }
 }

@@ -124,7 +124,7 @@ pub async fn download(req: &Request, Path(id): Path<String>, state: Data<&State>
         Ok(None) => return forbidden("账号已不能访问该组织的附件"),
         Err(e) => return refuse(StatusCode::SERVICE_UNAVAILABLE, &e),
     };
-    let a = match service::readable(&state.db, &viewer, id).await {
+    let a = match service::readable(&state.db, &state.attachment_owners, &viewer, id).await {
         Ok(a) => a,
         Err(e @ AppError::Internal(_)) => return refuse(StatusCode::SERVICE_UNAVAILABLE, &e),
         Err(e) => return refuse(StatusCode::NOT_FOUND, &e),

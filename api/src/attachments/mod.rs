@@ -5,6 +5,7 @@
 pub mod download;
 pub mod graphql;
 pub mod intake;
+pub mod owners;
 pub mod service;
 pub mod signing;
 pub mod store;

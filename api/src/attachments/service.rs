@@ -12,27 +12,25 @@ use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
     sea_query::{Expr, ExprTrait},
 };
 use tokio::sync::Semaphore;
 use uuid::Uuid;
 
+use super::owners::Owners;
 use super::{
     intake::{self, human_size},
     store::{self, Files},
 };
 use crate::{
     auth::Viewer,
-    briefings::service as briefings,
     error::{AppError, AppResult},
     kv::Kv,
-    proposals::service::{self as proposals, Who},
     state::AppState,
-    suggestions::service as suggestions,
-    visits::service as visits,
 };
-use entity::{AttachmentPurpose, Role, attachment, proposal_reply};
+use entity::{AttachmentPurpose, Role, attachment};
 
 const FIELD: &str = "attachmentIds";
 const GONE: &str = "附件不存在或已过期，请重新上传";
@@ -318,25 +316,21 @@ pub async fn of(db: &impl ConnectionTrait, owner: Uuid) -> AppResult<Vec<attachm
 }
 
 /// Whether a viewer may download an attachment: the same rule as for the record it
-/// belongs to (an upload not linked yet: only its uploader). `NOT_FOUND` otherwise.
-pub async fn readable(db: &impl ConnectionTrait, viewer: &Viewer, id: Uuid) -> AppResult<attachment::Model> {
+/// belongs to, as its domain registered it (an upload not linked yet: only its uploader).
+/// `NOT_FOUND` otherwise.
+pub async fn readable(
+    db: &DatabaseConnection,
+    owners: &Owners,
+    viewer: &Viewer,
+    id: Uuid,
+) -> AppResult<attachment::Model> {
     let not_found = || AppError::not_found("附件不存在");
     let a =
         attachment::Entity::find_by_id(id).one(db).await?.filter(|a| a.deleted_at.is_none()).ok_or_else(not_found)?;
     let Some(owner) = a.owner_id else {
         return if a.created_by == viewer.user_id { Ok(a) } else { Err(not_found()) };
     };
-    let visible = match a.purpose {
-        AttachmentPurpose::Briefing => briefings::visible(db, viewer, owner).await.map(drop),
-        AttachmentPurpose::Proposal => proposals::visible(db, &Who::load(db, viewer).await?, owner).await.map(drop),
-        AttachmentPurpose::ProposalReply => {
-            let reply = proposal_reply::Entity::find_by_id(owner).one(db).await?.ok_or_else(not_found)?;
-            proposals::visible(db, &Who::load(db, viewer).await?, reply.proposal_id).await.map(drop)
-        }
-        AttachmentPurpose::Suggestion => suggestions::visible(db, viewer, owner).await.map(drop),
-        AttachmentPurpose::VisitReport => visits::report_readable(db, viewer, owner).await,
-    };
-    visible.map_err(|e| match e {
+    owners.readable(db, viewer, a.purpose, owner).await.map_err(|e| match e {
         AppError::Internal(_) => e,
         _ => not_found(),
     })?;

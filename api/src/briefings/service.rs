@@ -113,6 +113,8 @@ async fn record(
         id: Set(Uuid::now_v7()),
         briefing_id: Set(briefing),
         action: Set(action.to_owned()),
+        from_status: Set(None),
+        to_status: Set(None),
         actor_id: Set(actor),
         at: Set(Utc::now()),
         note: Set(note),
@@ -223,6 +225,7 @@ pub async fn create(db: &DatabaseConnection, viewer: &Viewer, fields: BriefingFi
         confidential: Set(false),
         expires_at: Set(None),
         status: Set(BriefingStatus::Draft),
+        version: Set(0),
         audience: Set(Audience::default().to_json()),
         attachment_count: Set(0),
         created_by: Set(viewer.user_id),
@@ -385,6 +388,20 @@ pub async fn visible(
     match receipt {
         Some(r) if r.active && r.expires_at.is_none_or(|at| at > Utc::now()) => Ok((found, Some(r))),
         _ => Err(AppError::not_found(NOT_FOUND)),
+    }
+}
+
+/// Attachments of a briefing are read by its audience and its office.
+pub struct BriefingAttachments;
+
+impl crate::attachments::owners::OwnerRule for BriefingAttachments {
+    fn readable<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        viewer: &'a Viewer,
+        owner: Uuid,
+    ) -> futures_util::future::BoxFuture<'a, AppResult<()>> {
+        Box::pin(async move { visible(db, viewer, owner).await.map(drop) })
     }
 }
 
@@ -571,6 +588,7 @@ struct FeedRow {
     confidential: bool,
     expires_at: Option<DateTime<Utc>>,
     status: BriefingStatus,
+    version: i32,
     audience: serde_json::Value,
     attachment_count: i32,
     created_by: Uuid,
@@ -605,6 +623,7 @@ impl FeedRow {
             confidential: self.confidential,
             expires_at: self.expires_at,
             status: self.status,
+            version: self.version,
             audience: self.audience,
             attachment_count: self.attachment_count,
             created_by: self.created_by,
@@ -642,7 +661,7 @@ pub async fn feed(
         .column_as(R::ExpiresAt, "r_expires_at")
         .column_as(R::ReadAt, "r_read_at")
         .columns([B::Id, B::OrganizationId, B::Title, B::Summary, B::Source, B::Category, B::BriefedAt, B::Pinned])
-        .columns([B::Confidential, B::ExpiresAt, B::Status, B::Audience, B::AttachmentCount, B::CreatedBy])
+        .columns([B::Confidential, B::ExpiresAt, B::Status, B::Version, B::Audience, B::AttachmentCount, B::CreatedBy])
         .columns([B::CreatedAt, B::UpdatedBy, B::UpdatedAt, B::PublishedAt])
         .join(JoinType::InnerJoin, briefing_recipient::Relation::Briefing.def())
         .filter(cond)

@@ -5,6 +5,7 @@ use uuid::Uuid;
 use crate::{
     auth::{ClientInfo, Viewer},
     error::{AppError, AppResult},
+    idempotency,
     organizations::access::Actor,
     state::State,
 };
@@ -48,6 +49,22 @@ pub fn parse_id(id: &ID, field: &str) -> AppResult<Uuid> {
 
 pub fn parse_ids(ids: &[ID], field: &str) -> AppResult<Vec<Uuid>> {
     ids.iter().map(|id| parse_id(id, field)).collect()
+}
+
+/// The idempotency key of a retryable create, with the fingerprint of this request: the
+/// operation and every argument but the key itself, as the client sent them.
+pub fn retry_key(ctx: &Context<'_>, key: Option<&str>) -> AppResult<Option<idempotency::Key>> {
+    let Some(key) = key else { return Ok(None) };
+    let field = ctx.field();
+    let mut arguments = serde_json::Map::new();
+    for (name, value) in field.arguments().map_err(|e| AppError::internal(e.message))? {
+        if name.as_str() != idempotency::FIELD {
+            let value = value.into_json().map_err(AppError::internal)?;
+            arguments.insert(name.to_string(), value);
+        }
+    }
+    let fingerprint = idempotency::fingerprint(field.name(), &serde_json::Value::Object(arguments));
+    idempotency::Key::new(key, fingerprint).map(Some)
 }
 
 pub fn to_id(id: Uuid) -> ID {

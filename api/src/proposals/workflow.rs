@@ -9,7 +9,10 @@
 //!                    │ merge → MERGED (also from REGISTERED)            └─(replies)→ REPLIED     │ conclude
 //!                                                                                   CONCLUDED ─publishResult
 //! ```
-use entity::ProposalStatus::{self, *};
+use entity::{
+    AssignmentRole, AssignmentStatus,
+    ProposalStatus::{self, *},
+};
 
 /// Who acts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,6 +150,88 @@ pub fn after_evaluation(unsatisfied: bool) -> ProposalStatus {
     if unsatisfied { Rehandling } else { Evaluated }
 }
 
+/// Whether a unit holding an assignment in `role` may reply while the proposal is in
+/// `state`. Lead (主办) and separate (分办) units answer for the proposal while it is being
+/// handled; joint (会办) units give their opinion until it is evaluated or concluded, and
+/// their replies never decide whether it counts as replied.
+pub fn unit_may_reply(role: AssignmentRole, state: ProposalStatus) -> Result<(), String> {
+    let open: &[ProposalStatus] = match role {
+        AssignmentRole::Lead | AssignmentRole::Separate => &[Assigned, Rehandling],
+        AssignmentRole::Joint => &[Assigned, Replied, Rehandling],
+    };
+    if open.contains(&state) {
+        Ok(())
+    } else {
+        Err(format!("提案当前状态为“{}”，不能{}", status_name(state), Action::Reply.name()))
+    }
+}
+
+/// Whether the unit's answer counts towards REPLIED.
+pub fn answers_for_proposal(role: AssignmentRole) -> bool {
+    matches!(role, AssignmentRole::Lead | AssignmentRole::Separate)
+}
+
+/// A proposal others may be merged into (并案): one the office registered and that is
+/// still alive — not merged, withdrawn or rejected itself.
+pub fn receives_merges(state: ProposalStatus) -> bool {
+    matches!(state, Registered | Assigned | Replied | Evaluated | Rehandling | Concluded)
+}
+
+/// What happens to one unit's assignment (交办).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AssignmentAction {
+    /// 签收
+    Acknowledge,
+    /// 答复
+    Reply,
+    /// 申退
+    RequestReassignment,
+    /// Asked again after an unsatisfied evaluation (lead and separate units).
+    Reopen,
+}
+
+impl AssignmentAction {
+    pub const ALL: [AssignmentAction; 4] = [
+        AssignmentAction::Acknowledge,
+        AssignmentAction::Reply,
+        AssignmentAction::RequestReassignment,
+        AssignmentAction::Reopen,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            AssignmentAction::Acknowledge => "签收",
+            AssignmentAction::Reply => "答复",
+            AssignmentAction::RequestReassignment => "申请退回",
+            AssignmentAction::Reopen => "重新办理",
+        }
+    }
+}
+
+/// The assignment's own moves: where each action may start and where it leads.
+pub fn assignment_step(action: AssignmentAction, from: AssignmentStatus) -> Result<AssignmentStatus, String> {
+    use AssignmentStatus as A;
+    let to = match (action, from) {
+        (AssignmentAction::Acknowledge, A::Assigned) => A::Acknowledged,
+        (AssignmentAction::Reply, A::Assigned | A::Acknowledged) => A::Replied,
+        (AssignmentAction::RequestReassignment, A::Assigned | A::Acknowledged) => A::ReassignRequested,
+        (AssignmentAction::Reopen, A::Replied) => A::Assigned,
+        _ => {
+            return Err(format!("该交办当前为“{}”，不能{}", assignment_status_name(from), action.name()));
+        }
+    };
+    Ok(to)
+}
+
+pub fn assignment_status_name(s: AssignmentStatus) -> &'static str {
+    match s {
+        AssignmentStatus::Assigned => "已交办",
+        AssignmentStatus::Acknowledged => "已签收",
+        AssignmentStatus::Replied => "已答复",
+        AssignmentStatus::ReassignRequested => "已申退",
+    }
+}
+
 pub fn status_name(s: ProposalStatus) -> &'static str {
     match s {
         Draft => "草稿",
@@ -211,6 +296,51 @@ mod tests {
                 }
                 for other in actors.iter().filter(|a| **a != action.actor()) {
                     assert!(check(action, *other, state).is_err(), "{other:?} may not {action:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn who_may_reply_when() {
+        for state in ProposalStatus::iter() {
+            let answering = matches!(state, Assigned | Rehandling);
+            assert_eq!(unit_may_reply(AssignmentRole::Lead, state).is_ok(), answering, "{state:?}");
+            assert_eq!(unit_may_reply(AssignmentRole::Separate, state).is_ok(), answering, "{state:?}");
+            let joint = matches!(state, Assigned | Replied | Rehandling);
+            assert_eq!(unit_may_reply(AssignmentRole::Joint, state).is_ok(), joint, "{state:?}");
+        }
+        assert!(answers_for_proposal(AssignmentRole::Lead));
+        assert!(answers_for_proposal(AssignmentRole::Separate));
+        assert!(!answers_for_proposal(AssignmentRole::Joint));
+    }
+
+    #[test]
+    fn merges_go_only_into_live_registered_proposals() {
+        for state in ProposalStatus::iter() {
+            let live = !matches!(state, Draft | Submitted | Returned | Withdrawn | Rejected | Merged);
+            assert_eq!(receives_merges(state), live, "{state:?}");
+        }
+    }
+
+    #[test]
+    fn every_assignment_move_allowed_or_refused() {
+        use AssignmentStatus as A;
+        let allowed = [
+            (AssignmentAction::Acknowledge, A::Assigned, A::Acknowledged),
+            (AssignmentAction::Reply, A::Assigned, A::Replied),
+            (AssignmentAction::Reply, A::Acknowledged, A::Replied),
+            (AssignmentAction::RequestReassignment, A::Assigned, A::ReassignRequested),
+            (AssignmentAction::RequestReassignment, A::Acknowledged, A::ReassignRequested),
+            (AssignmentAction::Reopen, A::Replied, A::Assigned),
+        ];
+        for action in AssignmentAction::ALL {
+            for from in AssignmentStatus::iter() {
+                let expected = allowed.iter().find(|(a, f, _)| *a == action && *f == from).map(|(_, _, to)| *to);
+                match (assignment_step(action, from), expected) {
+                    (Ok(to), Some(want)) => assert_eq!(to, want, "{action:?} from {from:?}"),
+                    (Err(msg), None) => assert!(msg.contains(assignment_status_name(from)), "{msg}"),
+                    (got, want) => panic!("{action:?} from {from:?}: got {got:?}, want {want:?}"),
                 }
             }
         }

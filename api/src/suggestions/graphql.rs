@@ -5,8 +5,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::service::{self, Filter, NewAdoption, NewSuggestion, Recipients};
 use crate::{
     attachments::graphql::{self as attachments, Attachment},
+    error::AppError,
     graphql::{
-        context::{ContextExt, parse_id, parse_ids, to_id},
+        context::{ContextExt, parse_id, parse_ids, retry_key, to_id},
         enums::OrganizationLevel,
         loaders::{
             self, AdoptionsOf, BulletinIssueKey, BulletinItemOf, OrganizationKey, ReportsOf, SectorKey,
@@ -508,7 +509,9 @@ impl SuggestionMutation {
             co_author_ids: parse_ids(&input.co_author_ids, "coAuthorIds")?,
             sector_id: input.sector_id.as_ref().map(|s| parse_id(s, "sectorId")).transpose()?,
         };
-        let (s, _) = service::submit(&ctx.state()?.db, viewer, new, &idempotency_key).await?;
+        let key = retry_key(ctx, Some(&idempotency_key))?
+            .ok_or_else(|| AppError::bad_input(crate::idempotency::FIELD, "请提供幂等键"))?;
+        let (s, _) = service::submit(&ctx.state()?.db, viewer, new, key).await?;
         Ok(Suggestion(s))
     }
 

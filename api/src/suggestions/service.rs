@@ -18,6 +18,7 @@ use crate::{
     calendar::year_range,
     content_safety,
     error::{AppError, AppResult},
+    idempotency::{self, Key},
     organizations::access::require,
     paging,
     sql::like_contains,
@@ -49,6 +50,8 @@ async fn record(db: &impl ConnectionTrait, id: Uuid, action: &str, actor: Uuid, 
         id: Set(Uuid::now_v7()),
         suggestion_id: Set(id),
         action: Set(action.to_owned()),
+        from_status: Set(None),
+        to_status: Set(None),
         actor_id: Set(actor),
         at: Set(Utc::now()),
         note: Set(note),
@@ -96,19 +99,16 @@ async fn add_authors(db: &impl ConnectionTrait, id: Uuid, users: &[Uuid], from: 
 }
 
 /// Submits a piece. The same idempotency key from the same member returns the piece the
-/// first request made: phones on bad networks retry.
+/// first request made (also while the first is still running); the key with another
+/// request is a CONFLICT on `idempotencyKey`. Phones on bad networks retry.
 pub async fn submit(
     db: &DatabaseConnection,
     viewer: &Viewer,
     input: NewSuggestion,
-    idempotency_key: &str,
+    key: Key,
 ) -> AppResult<(suggestion::Model, bool)> {
-    let key = idempotency_key.trim();
-    if !(8..=100).contains(&key.len()) {
-        return Err(AppError::bad_input("idempotencyKey", "幂等键长度应为8到100个字符"));
-    }
-    if let Some(existing) = by_key(db, viewer.user_id, key).await? {
-        return Ok((existing, false));
+    if let Some(first) = idempotency::find(db, viewer.user_id, "submitSuggestion", &key).await? {
+        return Ok((reload(db, first).await?, false));
     }
     if viewer.role != Role::Member {
         return Err(AppError::forbidden("只有委员可以报送社情民意信息"));
@@ -142,18 +142,25 @@ pub async fn submit(
         }
     }
     let now = Utc::now().trunc_subsecs(6);
-    let txn = db.begin().await?;
-    let inserted = suggestion::ActiveModel {
-        id: Set(Uuid::now_v7()),
+    let id = Uuid::now_v7();
+    let txn = crate::db::write(db).await?;
+    if let idempotency::Claim::Replay(first) =
+        idempotency::claim(&txn, viewer.user_id, "submitSuggestion", &key, id).await?
+    {
+        drop(txn);
+        return Ok((reload(db, first).await?, false));
+    }
+    let created = suggestion::ActiveModel {
+        id: Set(id),
         organization_id: Set(viewer.organization_id),
         title: Set(title),
         content: Set(content),
         category: Set(category),
         status: Set(SuggestionStatus::Submitted),
+        version: Set(0),
         submitted_by: Set(viewer.user_id),
         sector_id: Set(input.sector_id),
         anonymous_to_public: Set(input.anonymous_to_public),
-        idempotency_key: Set(Some(key.to_owned())),
         decline_reason: Set(None),
         merged_into_id: Set(None),
         source_suggestion_id: Set(None),
@@ -162,18 +169,7 @@ pub async fn submit(
         updated_at: Set(now),
     }
     .insert(&txn)
-    .await;
-    let created = match inserted {
-        Ok(created) => created,
-        // Two copies of the same request raced: the other one made it.
-        Err(e) if AppError::is_unique_violation(&e) => {
-            drop(txn);
-            let existing =
-                by_key(db, viewer.user_id, key).await?.ok_or_else(|| AppError::internal("idempotency race"))?;
-            return Ok((existing, false));
-        }
-        Err(e) => return Err(e.into()),
-    };
+    .await?;
     let mut authors = vec![viewer.user_id];
     authors.extend(co_authors);
     add_authors(&txn, created.id, &authors, 0).await?;
@@ -184,14 +180,6 @@ pub async fn submit(
     record(&txn, created.id, "SUBMITTED", viewer.user_id, None).await?;
     txn.commit().await?;
     Ok((created, true))
-}
-
-async fn by_key(db: &impl ConnectionTrait, user: Uuid, key: &str) -> AppResult<Option<suggestion::Model>> {
-    Ok(suggestion::Entity::find()
-        .filter(suggestion::Column::SubmittedBy.eq(user))
-        .filter(suggestion::Column::IdempotencyKey.eq(key))
-        .one(db)
-        .await?)
 }
 
 pub async fn authors(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Vec<Uuid>> {
@@ -216,6 +204,20 @@ pub async fn visible(db: &impl ConnectionTrait, viewer: &Viewer, id: Uuid) -> Ap
         return Ok(found);
     }
     Err(AppError::not_found(NOT_FOUND))
+}
+
+/// Attachments of a piece are read by its authors and its office.
+pub struct SuggestionAttachments;
+
+impl crate::attachments::owners::OwnerRule for SuggestionAttachments {
+    fn readable<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        viewer: &'a Viewer,
+        owner: Uuid,
+    ) -> futures_util::future::BoxFuture<'a, AppResult<()>> {
+        Box::pin(async move { visible(db, viewer, owner).await.map(drop) })
+    }
 }
 
 /// A piece the viewer's office handles.
@@ -339,6 +341,7 @@ pub async fn create_bulletin(
         number: Set(number),
         title: Set(title),
         status: Set(BulletinStatus::Draft),
+        version: Set(0),
         published_at: Set(None),
         created_by: Set(viewer.user_id),
         created_at: Set(Utc::now()),
@@ -532,7 +535,7 @@ pub async fn report(
             submitted_by: Set(s.submitted_by),
             sector_id: Set(None),
             anonymous_to_public: Set(s.anonymous_to_public),
-            idempotency_key: Set(None),
+            version: Set(0),
             decline_reason: Set(None),
             merged_into_id: Set(None),
             source_suggestion_id: Set(Some(s.id)),
@@ -876,7 +879,7 @@ pub async fn insert_converted(
         submitted_by: Set(submitter),
         sector_id: Set(None),
         anonymous_to_public: Set(false),
-        idempotency_key: Set(None),
+        version: Set(0),
         decline_reason: Set(None),
         merged_into_id: Set(None),
         source_suggestion_id: Set(None),

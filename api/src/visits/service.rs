@@ -155,9 +155,12 @@ async fn record(
         id: Set(Uuid::now_v7()),
         visit_id: Set(visit),
         action: Set(action.to_owned()),
+        from_status: Set(None),
+        to_status: Set(None),
         actor_id: Set(actor),
         at: Set(Utc::now()),
         note: Set(note),
+        participant_id: Set(None),
     }
     .insert(db)
     .await?;
@@ -228,6 +231,7 @@ pub async fn create(db: &DatabaseConnection, actor: &Actor, f: VisitFields) -> A
         audience: Set(Audience { everyone: true, ..Audience::default() }.to_json()),
         guest_count: Set(0),
         status: Set(VisitStatus::Planned),
+        version: Set(0),
         cancel_reason: Set(None),
         report_summary: Set(None),
         report_findings: Set(None),
@@ -438,6 +442,20 @@ pub async fn report_readable(db: &impl ConnectionTrait, viewer: &Viewer, id: Uui
     if may_read_report(viewer, a.participant.as_ref()) { Ok(()) } else { Err(AppError::not_found(NOT_FOUND)) }
 }
 
+/// Attachments of a visit's report are read by those who took part and the office.
+pub struct ReportAttachments;
+
+impl crate::attachments::owners::OwnerRule for ReportAttachments {
+    fn readable<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        viewer: &'a Viewer,
+        owner: Uuid,
+    ) -> futures_util::future::BoxFuture<'a, AppResult<()>> {
+        Box::pin(async move { report_readable(db, viewer, owner).await })
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct VisitFilter {
     pub kind: Option<VisitKind>,
@@ -608,6 +626,7 @@ pub async fn sign_up(db: &DatabaseConnection, viewer: &Viewer, id: Uuid) -> AppR
         user_id: Set(viewer.user_id),
         organization_id: Set(viewer.organization_id),
         status: Set(status),
+        version: Set(0),
         leave_reason: Set(None),
         attended: Set(None),
         signed_up_at: Set(now),
@@ -750,6 +769,7 @@ pub async fn mark_attendance(
             user_id: Set(*user),
             organization_id: Set(m.organization_id),
             status: Set(ParticipantStatus::Confirmed),
+            version: Set(0),
             leave_reason: Set(None),
             attended: Set(Some(attended)),
             signed_up_at: Set(now),

@@ -175,6 +175,17 @@ async fn joint_key_proposal_through_three_units_to_a_published_result(backend: B
     let registered = s.office_step("registerProposal", &id).await;
     let serial = registered.data()["registerProposal"]["serialNumber"].as_str().unwrap().to_owned();
     assert!(serial.ends_with("-0001"), "{serial}");
+    // The supervising leader (督办) is a vice-chair of the committee.
+    let vice_chair = s.member_ids[2].clone();
+    let member =
+        s.as_office("query($u: ID!) { user(id: $u) { memberships { id } } }", json!({ "u": vice_chair })).await;
+    let membership = member.data()["user"]["memberships"][0]["id"].clone();
+    s.as_office(
+        "mutation($m: ID!) { updateMembership(id: $m, input: { office: VICE_CHAIR }) { id } }",
+        json!({ "m": membership }),
+    )
+    .await
+    .data();
     let key = s
         .as_office(
             "mutation($id: ID!, $k: KeyProposalInput!) { designateKeyProposal(id: $id, input: $k) { isKey } }",

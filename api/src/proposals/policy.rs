@@ -1,0 +1,146 @@
+//! Who may read a proposal and who may act on it. Services obtain proposals only through
+//! these checks; a proposal someone may not see answers `NOT_FOUND`, so that its existence
+//! does not leak.
+use futures_util::future::BoxFuture;
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use crate::{
+    attachments::owners::OwnerRule,
+    auth::Viewer,
+    error::{AppError, AppResult},
+    members::service as members,
+    organizations::access::require,
+};
+use entity::{
+    AssignmentStatus, ProposalStatus, Role, proposal, proposal_assignment, proposal_cosigner, proposal_reply,
+};
+
+pub const NOT_FOUND: &str = "提案不存在";
+
+pub fn not_found() -> AppError {
+    AppError::not_found(NOT_FOUND)
+}
+
+/// The viewer's relation to proposals: their handling unit when they operate one.
+pub struct Who {
+    pub viewer: Viewer,
+    pub unit: Option<Uuid>,
+}
+
+impl Who {
+    pub async fn load(db: &impl ConnectionTrait, viewer: &Viewer) -> AppResult<Self> {
+        let unit = if viewer.role == Role::Unit {
+            members::membership_in(db, viewer.user_id, viewer.organization_id).await?.and_then(|m| m.handling_unit_id)
+        } else {
+            None
+        };
+        Ok(Self { viewer: viewer.clone(), unit })
+    }
+}
+
+/// The proposer's own proposal; anyone else gets `NOT_FOUND` (drafts are private).
+pub fn as_author(viewer: &Viewer, p: &proposal::Model) -> AppResult<()> {
+    if p.author_id == viewer.user_id { Ok(()) } else { Err(not_found()) }
+}
+
+/// A proposal of the viewer's organization, past the draft, as its office.
+pub fn as_office(viewer: &Viewer, p: &proposal::Model) -> AppResult<()> {
+    if p.organization_id != viewer.organization_id || p.status == ProposalStatus::Draft {
+        return Err(not_found());
+    }
+    require(viewer.is_office())
+}
+
+/// The unit's live assignment on a proposal; a unit without one does not see it.
+pub async fn unit_assignment(
+    db: &impl ConnectionTrait,
+    who: &Who,
+    p: &proposal::Model,
+) -> AppResult<proposal_assignment::Model> {
+    let unit = who.unit.ok_or_else(|| AppError::forbidden("只有承办单位可以办理"))?;
+    if p.organization_id != who.viewer.organization_id {
+        return Err(not_found());
+    }
+    proposal_assignment::Entity::find()
+        .filter(proposal_assignment::Column::ProposalId.eq(p.id))
+        .filter(proposal_assignment::Column::UnitId.eq(unit))
+        .filter(proposal_assignment::Column::Status.ne(AssignmentStatus::ReassignRequested))
+        .one(db)
+        .await?
+        .ok_or_else(not_found)
+}
+
+/// States in which other members of the committee may read a proposal.
+const PUBLIC_WITHIN: [ProposalStatus; 6] = [
+    ProposalStatus::Registered,
+    ProposalStatus::Assigned,
+    ProposalStatus::Replied,
+    ProposalStatus::Evaluated,
+    ProposalStatus::Rehandling,
+    ProposalStatus::Concluded,
+];
+
+/// A proposal as a viewer may see it: drafts to their author (and invited co-signers, who
+/// must read before they sign); everything but drafts to the office; to a unit only what is
+/// assigned to it; to other members from registration on. Anyone else: `NOT_FOUND`.
+pub async fn readable(db: &impl ConnectionTrait, who: &Who, p: &proposal::Model) -> AppResult<()> {
+    let v = &who.viewer;
+    if p.author_id == v.user_id {
+        return Ok(());
+    }
+    if proposal_cosigner::Entity::find_by_id((p.id, v.user_id)).one(db).await?.is_some() {
+        return Ok(());
+    }
+    if p.organization_id != v.organization_id || p.status == ProposalStatus::Draft {
+        return Err(not_found());
+    }
+    if v.is_office() {
+        return Ok(());
+    }
+    if who.unit.is_some() {
+        return unit_assignment(db, who, p).await.map(drop);
+    }
+    if v.role == Role::Member && PUBLIC_WITHIN.contains(&p.status) {
+        return Ok(());
+    }
+    Err(not_found())
+}
+
+/// Loads a proposal the viewer may read.
+pub async fn load_readable(db: &impl ConnectionTrait, who: &Who, id: Uuid) -> AppResult<proposal::Model> {
+    let p = proposal::Entity::find_by_id(id).one(db).await?.ok_or_else(not_found)?;
+    readable(db, who, &p).await?;
+    Ok(p)
+}
+
+/// Attachments of a proposal are read by whoever may read the proposal.
+pub struct ProposalAttachments;
+
+impl OwnerRule for ProposalAttachments {
+    fn readable<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        viewer: &'a Viewer,
+        owner: Uuid,
+    ) -> BoxFuture<'a, AppResult<()>> {
+        Box::pin(async move { load_readable(db, &Who::load(db, viewer).await?, owner).await.map(drop) })
+    }
+}
+
+/// A unit's reply letter is read by whoever may read the proposal it answers.
+pub struct ReplyAttachments;
+
+impl OwnerRule for ReplyAttachments {
+    fn readable<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        viewer: &'a Viewer,
+        owner: Uuid,
+    ) -> BoxFuture<'a, AppResult<()>> {
+        Box::pin(async move {
+            let reply = proposal_reply::Entity::find_by_id(owner).one(db).await?.ok_or_else(not_found)?;
+            load_readable(db, &Who::load(db, viewer).await?, reply.proposal_id).await.map(drop)
+        })
+    }
+}

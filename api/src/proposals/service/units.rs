@@ -1,0 +1,171 @@
+//! Handling units (承办单位): acknowledge an assignment (签收), ask to be relieved (申退),
+//! reply (答复). Units answer at the same time: each reply is decided with the proposal
+//! locked, so the last lead or separate unit to answer is the one that sees nobody else
+//! waiting and moves the proposal to REPLIED.
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{DEFAULT_DEADLINE_DAYS, locked, reload, step};
+use crate::{
+    attachments::service::{self as attachments, AttachmentList},
+    db,
+    error::{AppError, AppResult},
+    idempotency::{self, Key},
+    proposals::{
+        policy::{self, Who},
+        records::{AssignmentKey, AssignmentRecord},
+        workflow::{self, Action, Actor, AssignmentAction},
+    },
+    transition::{self, Step},
+    validate,
+};
+use entity::{
+    AssignmentRole, AssignmentStatus, AttachmentPurpose, ReplyOutcome, proposal, proposal_assignment, proposal_reply,
+};
+
+/// The unit's step on its own assignment.
+fn assignment_step(
+    p: &proposal::Model,
+    a: &proposal_assignment::Model,
+    action: AssignmentAction,
+    code: &'static str,
+    by: Uuid,
+) -> AppResult<Step<'static, AssignmentRecord>> {
+    let to = workflow::assignment_step(action, a.status).map_err(|m| {
+        if action == AssignmentAction::Reply && a.status == AssignmentStatus::Replied {
+            AppError::Conflict { field: None, message: "本轮已答复".into() }
+        } else {
+            AppError::bad_input("id", m)
+        }
+    })?;
+    let key = AssignmentKey { proposal: p.id, assignment: a.id };
+    Ok(Step::new(key, p.organization_id, a.status, a.version, to, code, by)
+        .data(json!({ "unitId": a.unit_id, "assignmentId": a.id, "role": sea_orm::ActiveEnum::to_value(&a.role) })))
+}
+
+/// The proposal and the unit's live assignment, both as locked by this transaction.
+async fn unit_side(
+    txn: &impl ConnectionTrait,
+    who: &Who,
+    id: Uuid,
+) -> AppResult<(proposal::Model, proposal_assignment::Model)> {
+    let p = locked(txn, id).await?;
+    let a = policy::unit_assignment(txn, who, &p).await?;
+    Ok((p, a))
+}
+
+/// 签收: the unit acknowledges its assignment, which starts the clock: unless the office
+/// set a deadline, the default period runs from now.
+pub async fn acknowledge(db: &DatabaseConnection, who: &Who, id: Uuid) -> AppResult<proposal::Model> {
+    let txn = db::write(db).await?;
+    let (p, a) = unit_side(&txn, who, id).await?;
+    workflow::unit_may_reply(a.role, p.status).map_err(|m| AppError::bad_input("id", m))?;
+    let now = transition::now();
+    let mut step = assignment_step(&p, &a, AssignmentAction::Acknowledge, "ACKNOWLEDGED", who.viewer.user_id)
+        .map_err(|_| AppError::bad_input("id", "该交办已签收或已答复"))?
+        .set(proposal_assignment::Column::AcknowledgedAt, Some(now));
+    if !a.deadline_fixed {
+        step = step.set(proposal_assignment::Column::Deadline, now + chrono::Duration::days(DEFAULT_DEADLINE_DAYS));
+    }
+    transition::apply(&txn, step).await?;
+    txn.commit().await?;
+    reload(db, id).await
+}
+
+/// 申退: the unit asks to be relieved; the proposal goes back to the office to re-assign.
+pub async fn request_reassignment(
+    db: &DatabaseConnection,
+    who: &Who,
+    id: Uuid,
+    reason: &str,
+) -> AppResult<proposal::Model> {
+    let reason = validate::required(reason, "reason", 1000)?;
+    let txn = db::write(db).await?;
+    let (p, a) = unit_side(&txn, who, id).await?;
+    let by = who.viewer.user_id;
+    let relieved = assignment_step(&p, &a, AssignmentAction::RequestReassignment, "UNIT_RELIEVED", by)
+        .map_err(|_| AppError::bad_input("id", "已答复的交办不能申退"))?
+        .set(proposal_assignment::Column::ReassignReason, Some(reason.clone()));
+    let back = step(&p, Action::RequestReassignment, Actor::Unit, by)?
+        .note(reason)
+        .data(json!({ "unitId": a.unit_id, "assignmentId": a.id }));
+    transition::apply(&txn, back).await?;
+    transition::apply(&txn, relieved).await?;
+    txn.commit().await?;
+    reload(db, id).await
+}
+
+pub struct NewReply {
+    pub outcome: ReplyOutcome,
+    pub content: String,
+    pub contact: String,
+    /// The written reply as the unit signed it, and its enclosures.
+    pub attachments: AttachmentList,
+}
+
+/// 答复: once per assignment and round. Lead and separate units answer for the proposal:
+/// when the last of them has answered this round, it is REPLIED and waits for the
+/// proposer's evaluation. Joint units give their opinion until it is evaluated; their
+/// replies are kept and shown, and do not decide whether it counts as replied.
+pub async fn reply(
+    db: &DatabaseConnection,
+    who: &Who,
+    id: Uuid,
+    r: NewReply,
+    key: Option<Key>,
+) -> AppResult<proposal::Model> {
+    let content = validate::required(&r.content, "content", 20_000)?;
+    let contact = validate::required(&r.contact, "contact", 100)?;
+    let by = who.viewer.user_id;
+    let txn = db::write(db).await?;
+    if let Some(first) = idempotency::claim_opt(&txn, by, "replyToProposal", key.as_ref(), id).await? {
+        drop(txn);
+        return policy::load_readable(db, who, first).await;
+    }
+    let (p, a) = unit_side(&txn, who, id).await?;
+    let answered = assignment_step(&p, &a, AssignmentAction::Reply, "UNIT_REPLIED", by)?;
+    workflow::unit_may_reply(a.role, p.status).map_err(|m| AppError::bad_input("id", m))?;
+    let answered = answered.note(format!("答复类别{}", sea_orm::ActiveEnum::to_value(&r.outcome)));
+    transition::apply(&txn, answered).await?;
+    let reply_id = Uuid::now_v7();
+    proposal_reply::Entity::insert(proposal_reply::ActiveModel {
+        id: Set(reply_id),
+        proposal_id: Set(id),
+        assignment_id: Set(a.id),
+        unit_id: Set(a.unit_id),
+        round: Set(p.round),
+        outcome: Set(r.outcome),
+        content: Set(content),
+        contact: Set(contact),
+        replied_by: Set(by),
+        replied_at: Set(transition::now()),
+    })
+    .exec_without_returning(&txn)
+    .await
+    .map_err(|e| {
+        if AppError::is_unique_violation(&e) {
+            AppError::Conflict { field: None, message: "本轮已答复".into() }
+        } else {
+            e.into()
+        }
+    })?;
+    attachments::set_for(&txn, &who.viewer, AttachmentPurpose::ProposalReply, reply_id, &r.attachments).await?;
+    if workflow::answers_for_proposal(a.role) {
+        let waiting = proposal_assignment::Entity::find()
+            .filter(proposal_assignment::Column::ProposalId.eq(id))
+            .filter(proposal_assignment::Column::Role.is_in([AssignmentRole::Lead, AssignmentRole::Separate]))
+            .filter(
+                proposal_assignment::Column::Status.is_in([AssignmentStatus::Assigned, AssignmentStatus::Acknowledged]),
+            )
+            .count(&txn)
+            .await?;
+        if workflow::after_reply(p.status, waiting == 0) != p.status {
+            transition::apply(&txn, step(&p, Action::Reply, Actor::Unit, by)?).await?;
+        }
+    }
+    txn.commit().await?;
+    reload(db, id).await
+}

@@ -1,0 +1,250 @@
+//! The one way a record changes state (ARCHITECTURE §1).
+//!
+//! ```text
+//! apply(txn, Step { key, from, version, to, action, actor, note, changes })
+//!   = UPDATE … SET status = to, version = version + 1, …changes
+//!       WHERE <key> AND status = from AND version = ?     -- the guard is in the write
+//!     → 0 rows: CONFLICT, the record changed under us
+//!   + a timeline row (who, when, from, to, note)           -- same transaction
+//!   + a domain event in the outbox                          -- same transaction
+//! ```
+//!
+//! Which moves are allowed lives in each domain's pure `workflow` table; this module only
+//! makes a decided move happen exactly once. Rules that depend on other rows are decided in
+//! a transaction begun with [`crate::db::write`] after [`lock`]ing the parent row, so the
+//! rows read are the rows the step acts on.
+use std::future::Future;
+
+use chrono::{DateTime, SubsecRound, Utc};
+use sea_orm::{
+    ActiveEnum, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PrimaryKeyTrait, QueryFilter, QuerySelect,
+    sea_query::{Expr, ExprTrait, LockType, SimpleExpr},
+};
+use uuid::Uuid;
+
+use crate::{
+    error::{AppError, AppResult},
+    outbox,
+};
+
+/// A kind of record with a status, as the mechanism needs to know it.
+pub trait Stateful {
+    type Entity: EntityTrait;
+    type Status: ActiveEnum<Value = String> + Copy + Eq + std::fmt::Debug + Send + Sync + Into<sea_orm::Value>;
+    /// How one record is found: its id, or (visit, user) for a participant.
+    type Key: Copy + Send + Sync;
+
+    /// The subject's type in domain events: `proposal`, `visit_participant`, …
+    const SUBJECT: &'static str;
+    /// What the user calls it, for messages: 提案, 报名, …
+    const NOUN: &'static str;
+
+    fn filter(key: Self::Key) -> Condition;
+    /// The id events are about (for a participant, the visit).
+    fn subject_id(key: Self::Key) -> Uuid;
+    fn status_column() -> <Self::Entity as EntityTrait>::Column;
+    fn version_column() -> <Self::Entity as EntityTrait>::Column;
+    fn updated_at_column() -> Option<<Self::Entity as EntityTrait>::Column>;
+    /// Writes the step to the record's timeline (the one its people read).
+    fn write_timeline(
+        db: &impl ConnectionTrait,
+        key: Self::Key,
+        entry: &Entry<'_, Self::Status>,
+    ) -> impl Future<Output = AppResult<()>> + Send;
+}
+
+/// One line of a timeline: who did what, when, and the status before and after.
+#[derive(Debug, Clone)]
+pub struct Entry<'a, S> {
+    pub action: &'a str,
+    pub from: Option<S>,
+    pub to: Option<S>,
+    pub actor: Uuid,
+    pub at: DateTime<Utc>,
+    pub note: Option<String>,
+}
+
+impl<S: ActiveEnum<Value = String> + Copy> Entry<'_, S> {
+    pub fn from_value(&self) -> Option<String> {
+        self.from.map(|s| s.to_value())
+    }
+    pub fn to_value(&self) -> Option<String> {
+        self.to.map(|s| s.to_value())
+    }
+}
+
+/// A step decided by a workflow table, to be applied once.
+pub struct Step<'a, R: Stateful> {
+    pub key: R::Key,
+    pub organization_id: Uuid,
+    /// The status and version the decision was made on.
+    pub from: R::Status,
+    pub version: i32,
+    pub to: R::Status,
+    /// The timeline's and the event's name for the step: SUBMITTED, REPLIED, …
+    pub action: &'a str,
+    pub actor: Uuid,
+    pub note: Option<String>,
+    /// Other columns the step sets.
+    pub changes: Vec<(<R::Entity as EntityTrait>::Column, SimpleExpr)>,
+    /// What the event adds to from, to and note (ids of the people concerned, …).
+    pub data: serde_json::Value,
+}
+
+impl<'a, R: Stateful> Step<'a, R> {
+    /// A step with nothing set but the status.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        key: R::Key,
+        organization_id: Uuid,
+        from: R::Status,
+        version: i32,
+        to: R::Status,
+        action: &'a str,
+        actor: Uuid,
+    ) -> Self {
+        Self {
+            key,
+            organization_id,
+            from,
+            version,
+            to,
+            action,
+            actor,
+            note: None,
+            changes: Vec::new(),
+            data: serde_json::Value::Null,
+        }
+    }
+
+    pub fn note(mut self, note: impl Into<Option<String>>) -> Self {
+        self.note = note.into();
+        self
+    }
+
+    pub fn set(mut self, column: <R::Entity as EntityTrait>::Column, value: impl Into<SimpleExpr>) -> Self {
+        self.changes.push((column, value.into()));
+        self
+    }
+
+    pub fn data(mut self, data: serde_json::Value) -> Self {
+        self.data = data;
+        self
+    }
+}
+
+/// The refusal when the guarded write found the record changed since it was read.
+pub fn raced(noun: &str) -> AppError {
+    AppError::Conflict { field: None, message: format!("该{noun}刚被他人处理，请刷新后重试") }
+}
+
+/// Applies a step: the guarded UPDATE, then the timeline row and the event, all in `txn`.
+pub async fn apply<R: Stateful>(txn: &impl ConnectionTrait, step: Step<'_, R>) -> AppResult<()> {
+    let now = now();
+    let mut update = R::Entity::update_many()
+        .col_expr(R::status_column(), Expr::value(step.to))
+        .col_expr(R::version_column(), Expr::col(R::version_column()).add(1));
+    if let Some(col) = R::updated_at_column() {
+        update = update.col_expr(col, Expr::value(now));
+    }
+    for (col, value) in step.changes {
+        update = update.col_expr(col, value);
+    }
+    let done = update
+        .filter(R::filter(step.key))
+        .filter(R::status_column().eq(step.from))
+        .filter(R::version_column().eq(step.version))
+        .exec(txn)
+        .await?;
+    if done.rows_affected != 1 {
+        return Err(raced(R::NOUN));
+    }
+    let entry = Entry {
+        action: step.action,
+        from: Some(step.from),
+        to: Some(step.to),
+        actor: step.actor,
+        at: now,
+        note: step.note,
+    };
+    write_entry::<R>(txn, step.key, step.organization_id, &entry, step.data).await
+}
+
+/// Records a step that keeps the status (an invitation sent, one unit's reply among
+/// several): the timeline row and the event, in `txn`.
+pub async fn record<R: Stateful>(
+    txn: &impl ConnectionTrait,
+    key: R::Key,
+    organization_id: Uuid,
+    action: &str,
+    actor: Uuid,
+    note: Option<String>,
+    data: serde_json::Value,
+) -> AppResult<()> {
+    let entry = Entry { action, from: None, to: None, actor, at: now(), note };
+    write_entry::<R>(txn, key, organization_id, &entry, data).await
+}
+
+/// Records the creation of a record in its first status.
+#[allow(clippy::too_many_arguments)]
+pub async fn created<R: Stateful>(
+    txn: &impl ConnectionTrait,
+    key: R::Key,
+    organization_id: Uuid,
+    status: R::Status,
+    action: &str,
+    actor: Uuid,
+    note: Option<String>,
+    data: serde_json::Value,
+) -> AppResult<()> {
+    let entry = Entry { action, from: None, to: Some(status), actor, at: now(), note };
+    write_entry::<R>(txn, key, organization_id, &entry, data).await
+}
+
+async fn write_entry<R: Stateful>(
+    txn: &impl ConnectionTrait,
+    key: R::Key,
+    organization_id: Uuid,
+    entry: &Entry<'_, R::Status>,
+    data: serde_json::Value,
+) -> AppResult<()> {
+    R::write_timeline(txn, key, entry).await?;
+    let mut payload = serde_json::json!({
+        "from": entry.from_value(),
+        "to": entry.to_value(),
+        "note": entry.note,
+    });
+    if let (Some(all), serde_json::Value::Object(extra)) = (payload.as_object_mut(), data) {
+        all.extend(extra);
+    }
+    outbox::write(
+        txn,
+        outbox::Event {
+            organization_id,
+            subject_type: R::SUBJECT,
+            subject_id: R::subject_id(key),
+            kind: entry.action,
+            actor: entry.actor,
+            payload,
+            at: entry.at,
+        },
+    )
+    .await
+}
+
+/// Microseconds, as both databases keep them.
+pub fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
+/// Reads a record and locks it for the rest of the transaction (PostgreSQL `FOR NO KEY
+/// UPDATE`; on SQLite the write transaction already holds the database's write lock), so
+/// that rules over other rows are decided on rows nobody else is changing. Callers that
+/// lock several rows lock them in one order (by id) so two transactions cannot deadlock.
+pub async fn lock<E>(txn: &impl ConnectionTrait, id: Uuid) -> AppResult<Option<E::Model>>
+where
+    E: EntityTrait,
+    <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<Uuid>,
+{
+    Ok(E::find_by_id(id).lock(LockType::NoKeyUpdate).one(txn).await?)
+}
