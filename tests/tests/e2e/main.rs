@@ -2,6 +2,8 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 mod helpers;
+mod invariants;
+mod race;
 
 mod accounts;
 mod attachments;
