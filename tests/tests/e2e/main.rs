@@ -9,6 +9,7 @@ mod accounts;
 mod attachments;
 mod auth;
 mod briefings;
+mod integrity_proposals;
 mod limits;
 mod members;
 mod proposals;
