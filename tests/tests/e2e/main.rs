@@ -10,6 +10,7 @@ mod attachments;
 mod auth;
 mod briefings;
 mod integrity_proposals;
+mod integrity_suggestions;
 mod integrity_visits;
 mod limits;
 mod members;
