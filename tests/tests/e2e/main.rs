@@ -9,6 +9,7 @@ mod accounts;
 mod attachments;
 mod auth;
 mod briefings;
+mod integrity_briefings;
 mod integrity_proposals;
 mod integrity_suggestions;
 mod integrity_visits;
