@@ -16,6 +16,7 @@ mod integrity_visits;
 mod limits;
 mod members;
 mod proposals;
+mod retries;
 mod startup;
 mod suggestions;
 mod visits;
