@@ -86,7 +86,7 @@ fn attachment_owners() -> Owners {
         .register(AttachmentPurpose::Proposal, proposals::policy::ProposalAttachments)
         .register(AttachmentPurpose::ProposalReply, proposals::policy::ReplyAttachments)
         .register(AttachmentPurpose::Suggestion, suggestions::service::SuggestionAttachments)
-        .register(AttachmentPurpose::VisitReport, visits::service::ReportAttachments)
+        .register(AttachmentPurpose::VisitReport, visits::policy::ReportAttachments)
 }
 
 pub fn schema(state: &State) -> graphql::AppSchema {

@@ -15,11 +15,10 @@ use crate::{
     organizations::access::Actor,
     organizations::service::{NewOrganization, insert_organization},
     state::AppState,
-    visits::{self, service::VisitFields},
+    visits::{self, service::VisitFields, workflow::VisitAction},
 };
 use entity::{
-    Office, OrganizationLevel, Party, Role, VisitKind, VisitStatus, handling_unit, organization, sector,
-    special_committee,
+    Office, OrganizationLevel, Party, Role, VisitKind, handling_unit, organization, sector, special_committee,
 };
 
 const REFERENCE: &str = include_str!("../demo/reference.json");
@@ -229,8 +228,9 @@ pub async fn seed(state: &AppState) -> AppResult<Option<DemoSummary>> {
             audience: Some(everyone),
             ..Default::default()
         },
+        None,
     )
     .await?;
-    visits::service::transition(&state.db, &viewer, visit.id, VisitStatus::Open, None).await?;
+    visits::service::transition(&state.db, &viewer, visit.id, VisitAction::OpenSignup, None).await?;
     Ok(Some(DemoSummary { password, logins }))
 }

@@ -17,7 +17,8 @@ use std::future::Future;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::{
-    ActiveEnum, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PrimaryKeyTrait, QueryFilter, QuerySelect,
+    ActiveEnum, ActiveModelTrait, ActiveValue, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IdenStatic,
+    Iterable, PrimaryKeyTrait, QueryFilter, QuerySelect,
     sea_query::{Expr, ExprTrait, LockType, SimpleExpr},
 };
 use uuid::Uuid;
@@ -124,6 +125,25 @@ impl<'a, R: Stateful> Step<'a, R> {
 
     pub fn set(mut self, column: <R::Entity as EntityTrait>::Column, value: impl Into<SimpleExpr>) -> Self {
         self.changes.push((column, value.into()));
+        self
+    }
+
+    /// Sets every column `am` has `Set` (an edit made on an active model), except the
+    /// status, version and update time, which the step itself moves.
+    pub fn set_changed<A>(mut self, am: &A) -> Self
+    where
+        A: ActiveModelTrait<Entity = R::Entity>,
+    {
+        let own = [Some(R::status_column()), Some(R::version_column()), R::updated_at_column()];
+        let own: Vec<&str> = own.iter().flatten().map(IdenStatic::as_str).collect();
+        for col in <R::Entity as EntityTrait>::Column::iter() {
+            if own.contains(&col.as_str()) {
+                continue;
+            }
+            if let ActiveValue::Set(value) = am.get(col) {
+                self.changes.push((col, Expr::value(value)));
+            }
+        }
         self
     }
 

@@ -351,6 +351,7 @@ async fn the_checker_sees_planted_damage(backend: Backend) {
         deadline: Set(now),
         deadline_fixed: Set(false),
         status: Set(AssignmentStatus::Replied),
+        version: Set(0),
         round: Set(1),
         acknowledged_at: Set(None),
         reassign_reason: Set(None),
@@ -378,8 +379,11 @@ async fn the_checker_sees_planted_damage(backend: Backend) {
         .exec(db)
         .await
         .unwrap();
+    // One record linked twice to a visit: the unique index refuses the second link now,
+    // so the checker's rule is kept for databases migrated from before it.
+    let mut linked = 0;
     for _ in 0..2 {
-        visit_outcome::ActiveModel {
+        let link = visit_outcome::ActiveModel {
             id: Set(Uuid::now_v7()),
             visit_id: Set(id(&visit_id)),
             kind: Set("PROPOSAL".into()),
@@ -389,9 +393,10 @@ async fn the_checker_sees_planted_damage(backend: Backend) {
             linked_at: Set(now),
         }
         .insert(db)
-        .await
-        .unwrap();
+        .await;
+        linked += usize::from(link.is_ok());
     }
+    assert_eq!(linked, 1, "the second link of one record is refused by the database");
     briefing_recipient::Entity::update_many()
         .col_expr(briefing_recipient::Column::Active, Expr::value(false))
         .filter(briefing_recipient::Column::UserId.eq(id(&member_id)))
@@ -403,7 +408,6 @@ async fn the_checker_sees_planted_damage(backend: Backend) {
     for tag in [
         "[visit.counter]",
         "[visit.capacity]",
-        "[visit.outcome]",
         "[proposal.stuck]",
         "[proposal.merge]",
         "[proposal.timeline]",

@@ -296,6 +296,7 @@ async fn joint_key_proposal_through_three_units_to_a_published_result(backend: B
     assert_eq!(st["evaluated"], 1);
     assert_eq!(st["satisfactionRate"], 1.0);
     assert_eq!(st["byUnit"].as_array().unwrap().len(), 3);
+    crate::invariants::check(&s.app).await;
 }
 both!(joint_key_proposal_through_three_units_to_a_published_result);
 
@@ -346,6 +347,7 @@ async fn return_resubmit_withdraw_and_drafts_stay_private(backend: Backend) {
     assert_eq!(unit_list.data()["proposals"]["totalCount"], 1);
     s.reply(1, &public, "A").await.refused("NOT_FOUND");
     s.as_member(1, "{ proposals { totalCount } }", json!({})).await.refused("FORBIDDEN");
+    crate::invariants::check(&s.app).await;
 }
 both!(return_resubmit_withdraw_and_drafts_stay_private);
 
@@ -406,6 +408,7 @@ async fn reject_with_conversion_and_merge(backend: Backend) {
         (Some(3), Some(1), Some(1), Some(1), Some(0))
     );
     assert_eq!(st["byCategory"], json!([{ "name": "社会建设", "count": 3 }]));
+    crate::invariants::check(&s.app).await;
 }
 both!(reject_with_conversion_and_merge);
 
@@ -458,6 +461,7 @@ async fn unsatisfied_sends_it_back_to_the_units(backend: Backend) {
         json!([{ "name": "BASICALLY_SATISFIED", "count": 1 }]),
         "the latest evaluation counts"
     );
+    crate::invariants::check(&s.app).await;
 }
 both!(unsatisfied_sends_it_back_to_the_units);
 
@@ -494,6 +498,7 @@ async fn idempotent_submission_and_concurrent_registration(backend: Backend) {
         .collect();
     numbers.sort_unstable();
     assert_eq!(numbers, (1..=20).collect::<Vec<u32>>(), "distinct, consecutive, no gaps");
+    crate::invariants::check(&s.app).await;
 }
 both!(idempotent_submission_and_concurrent_registration);
 
@@ -532,5 +537,6 @@ async fn collective_kinds_and_overdue_assignments(backend: Backend) {
     assert_eq!(s.as_office("{ proposalStats { overdue } }", json!({})).await.data()["proposalStats"]["overdue"], 1);
     s.reply(0, &id, "A").await.data();
     assert_eq!(s.as_office(late, json!({})).await.data()["proposals"]["totalCount"], 0, "a reply ends it");
+    crate::invariants::check(&s.app).await;
 }
 both!(collective_kinds_and_overdue_assignments);

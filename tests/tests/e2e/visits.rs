@@ -230,9 +230,28 @@ async fn outbound_study_from_sign_up_to_report(backend: Backend) {
         .await;
     let actions: Vec<&str> =
         history.data()["visit"]["history"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    // Every step is on the record: the visit's own, and each person's sign-up, leave,
+    // promotion from the waiting list, cancellation and addition by the office.
     assert_eq!(
         actions,
-        vec!["CREATED", "OPENED", "LEAVE_APPROVED", "CLOSED", "STARTED", "ATTENDANCE", "COMPLETED", "REPORTED"]
+        vec![
+            "CREATED",
+            "OPENED",
+            "SIGNED_UP",
+            "SIGNED_UP",
+            "SIGNED_UP",
+            "SIGNED_UP",
+            "LEAVE_REQUESTED",
+            "LEAVE_APPROVED",
+            "PROMOTED",
+            "SIGNUP_CANCELLED",
+            "CLOSED",
+            "STARTED",
+            "ADDED_BY_OFFICE",
+            "ATTENDANCE",
+            "COMPLETED",
+            "REPORTED"
+        ]
     );
 
     let stats = o.stats(this_year()).await;
@@ -246,6 +265,7 @@ async fn outbound_study_from_sign_up_to_report(backend: Backend) {
         kind_row(&stats, "OUTBOUND_STUDY"),
         &json!({ "kind": "OUTBOUND_STUDY", "batches": 1, "personTimes": 3, "members": 3 })
     );
+    crate::invariants::check(&o.app).await;
 }
 both!(outbound_study_from_sign_up_to_report);
 
@@ -294,6 +314,7 @@ async fn inbound_reception_counts_its_guests(backend: Backend) {
     assert_eq!(stats["total"], json!({ "batches": 1, "personTimes": 9, "members": 2 }));
     assert_eq!(o.stats(year - 1).await["total"]["batches"], 0, "other years are apart");
     o.app.gql(Some(&o.tokens[0]), "{ visitStats { total { batches } } }", json!({})).await.refused("FORBIDDEN");
+    crate::invariants::check(&o.app).await;
 }
 both!(inbound_reception_counts_its_guests);
 
@@ -323,6 +344,7 @@ async fn capacity_holds_under_concurrent_sign_ups(backend: Backend) {
         .await;
     assert_eq!(v.data()["visit"]["confirmedCount"], 10);
     assert_eq!(v.data()["visit"]["participants"].as_array().unwrap().len(), 10);
+    crate::invariants::check(&o.app).await;
 }
 both!(capacity_holds_under_concurrent_sign_ups);
 
@@ -369,6 +391,7 @@ async fn joint_inspection_across_two_organizations(backend: Backend) {
 
     let going = o.view(0, &id).await;
     assert_eq!(going["going"], json!(["县委员", "委员0"]));
+    crate::invariants::check(&o.app).await;
 }
 both!(joint_inspection_across_two_organizations);
 
@@ -414,6 +437,7 @@ async fn cancellation_is_seen_by_those_signed_up(backend: Backend) {
     let upcoming =
         o.app.gql(Some(&o.tokens[1]), "{ visits(filter: { upcoming: true }) { totalCount } }", json!({})).await;
     assert_eq!(upcoming.data()["visits"]["totalCount"], 0, "cancelled visits are not upcoming");
+    crate::invariants::check(&o.app).await;
 }
 both!(cancellation_is_seen_by_those_signed_up);
 
@@ -484,5 +508,6 @@ async fn refusals_are_clear_and_save_nothing(backend: Backend) {
         )
         .await;
     report.refused("CONFLICT");
+    crate::invariants::check(&o.app).await;
 }
 both!(refusals_are_clear_and_save_nothing);
