@@ -5,7 +5,8 @@ use serde_json::{Value, json};
 
 use crate::{
     both,
-    helpers::{Answer, Backend, PASSWORD, TestApp, spawn_app},
+    helpers::{Answer, Backend},
+    proposals::{Setup, setup},
     race::{self, Findings, request, together},
 };
 
@@ -14,96 +15,7 @@ const REPLY: &str = "mutation($id: ID!, $o: ReplyOutcome!) { replyToProposal(id:
 const VIEW: &str = "query($id: ID!) { proposal(id: $id) { id status mergedIntoId assignments { status role unit { id name } } replies { unitId round outcome } timeline { action from to } } }";
 const MERGE: &str = "mutation($id: ID!, $i: ID!) { mergeProposal(id: $id, intoId: $i) { id status mergedIntoId } }";
 
-/// The office (the bootstrap admin), three handling units with an operator each, and
-/// `members` committee members.
-struct Setup {
-    app: TestApp,
-    office: String,
-    city: String,
-    members: Vec<String>,
-    member_ids: Vec<String>,
-    units: Vec<String>,
-    unit_tokens: Vec<String>,
-    unit_user_ids: Vec<String>,
-}
-
-async fn setup(backend: Backend, members: usize) -> Setup {
-    let app = spawn_app(backend).await;
-    let office = app.admin().await;
-    let city = app.current_org(&office).await;
-    let mut units = Vec::new();
-    let mut unit_tokens = Vec::new();
-    let mut unit_user_ids = Vec::new();
-    for (i, name) in ["市住房和城乡建设局", "市财政局", "市自然资源局"].iter().enumerate() {
-        let unit = app
-            .gql(
-                Some(&office),
-                "mutation($n: String!) { createHandlingUnit(input: { name: $n }) { id } }",
-                json!({ "n": name }),
-            )
-            .await
-            .data()["createHandlingUnit"]["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        let phone = format!("1370000{:04}", 6000 + i);
-        let user = app.create_user(&office, &phone, &format!("{name}办理员")).await;
-        app.add_membership(
-            &office,
-            json!({ "userId": user, "organizationId": city, "role": "UNIT", "handlingUnitId": unit }),
-        )
-        .await
-        .data();
-        unit_tokens.push(app.login(&phone, PASSWORD).await.access);
-        unit_user_ids.push(user);
-        units.push(unit);
-    }
-    let mut tokens = Vec::new();
-    let mut ids = Vec::new();
-    for i in 0..members {
-        let phone = format!("1390000{:04}", 6000 + i);
-        ids.push(app.person(&office, &phone, &format!("提案委员{i}"), &city, "MEMBER").await);
-        tokens.push(app.login(&phone, PASSWORD).await.access);
-    }
-    Setup { app, office, city, members: tokens, member_ids: ids, units, unit_tokens, unit_user_ids }
-}
-
-fn draft(title: &str) -> Value {
-    json!({ "title": title, "background": "老旧小区多建于上世纪，无电梯，老年居民出行难。", "suggestions": "一、简化审批；二、加大补贴；三、统筹规划。", "category": "社会建设" })
-}
-
 impl Setup {
-    async fn as_office(&self, q: &str, vars: Value) -> Answer {
-        self.app.gql(Some(&self.office), q, vars).await
-    }
-
-    async fn as_member(&self, who: usize, q: &str, vars: Value) -> Answer {
-        self.app.gql(Some(&self.members[who]), q, vars).await
-    }
-
-    async fn create(&self, who: usize, input: Value) -> String {
-        let a = self
-            .as_member(
-                who,
-                "mutation($i: CreateProposalDraftInput!) { createProposalDraft(input: $i) { id } }",
-                json!({ "i": input }),
-            )
-            .await;
-        a.data()["createProposalDraft"]["id"].as_str().unwrap().to_owned()
-    }
-
-    async fn submitted(&self, who: usize, title: &str) -> String {
-        let id = self.create(who, draft(title)).await;
-        self.as_member(
-            who,
-            "mutation($id: ID!, $k: String!) { submitProposal(id: $id, idempotencyKey: $k) { id } }",
-            json!({ "id": id, "k": format!("k-{}", uuid::Uuid::new_v4()) }),
-        )
-        .await
-        .data();
-        id
-    }
-
     async fn registered(&self, who: usize, title: &str) -> String {
         let id = self.submitted(who, title).await;
         self.as_office("mutation($id: ID!) { registerProposal(id: $id) { id } }", json!({ "id": id })).await.data();
@@ -124,15 +36,15 @@ impl Setup {
         id
     }
 
-    async fn reply(&self, unit: usize, id: &str) -> Answer {
+    async fn reply_a(&self, unit: usize, id: &str) -> Answer {
         self.app.gql(Some(&self.unit_tokens[unit]), REPLY, json!({ "id": id, "o": "A" })).await
     }
 
-    async fn view(&self, id: &str) -> Value {
+    async fn state(&self, id: &str) -> Value {
         self.as_office(VIEW, json!({ "id": id })).await.data()["proposal"].clone()
     }
 
-    async fn evaluate(&self, id: &str, satisfaction: &str) -> Answer {
+    async fn evaluate_as_proposer(&self, id: &str, satisfaction: &str) -> Answer {
         self.as_member(0, "mutation($id: ID!, $s: Satisfaction!) { evaluateProposal(id: $id, input: { satisfaction: $s, communication: SATISFIED, attitude: SATISFIED, implementation: SATISFIED }) { status } }", json!({ "id": id, "s": satisfaction })).await
     }
 }
@@ -189,7 +101,7 @@ async fn two_units_reply_at_the_same_moment(backend: Backend) {
             .filter(|(_, a)| !race::succeeded(a))
             .map(|(i, a)| format!("LEAD+{second_role}: unit {i}'s reply refused: {}", race::outcome(a)))
             .collect();
-        let p = s.view(&id).await;
+        let p = s.state(&id).await;
         bad.extend(
             fully_replied(&p, &[&s.units[0], &s.units[1]], 2).into_iter().map(|b| format!("LEAD+{second_role}: {b}")),
         );
@@ -208,13 +120,13 @@ async fn a_joint_unit_answers_after_the_lead(backend: Backend) {
 
     // Lead first, joint after: both answers stand, the proposal stays REPLIED.
     let late = s.assigned("关于完善社区养老服务的提案", &[(0, "LEAD"), (1, "JOINT")]).await;
-    let lead = s.reply(0, &late).await;
+    let lead = s.reply_a(0, &late).await;
     f.check(lead.data()["replyToProposal"]["status"] == "REPLIED", || format!("lead reply: {}", lead.body));
-    let joint = s.reply(1, &late).await;
+    let joint = s.reply_a(1, &late).await;
     if f.ok("the joint unit replying after the lead (proposal REPLIED)", &joint) {
         f.check(joint.data()["replyToProposal"]["status"] == "REPLIED", || format!("joint reply: {}", joint.body));
     }
-    let p = s.view(&late).await;
+    let p = s.state(&late).await;
     f.check(p["status"] == "REPLIED", || format!("proposal is {} after the joint reply", p["status"]));
     f.check(p["replies"].as_array().unwrap().len() == 2, || format!("replies: {}", p["replies"]));
     f.check(assignment_status(&p, &s.units[1]) == "REPLIED", || {
@@ -223,29 +135,29 @@ async fn a_joint_unit_answers_after_the_lead(backend: Backend) {
 
     // Joint first (ASSIGNED), then the lead: as today.
     let early = s.assigned("关于规范小区物业服务的提案", &[(0, "LEAD"), (1, "JOINT")]).await;
-    let joint = s.reply(1, &early).await;
+    let joint = s.reply_a(1, &early).await;
     f.ok("the joint unit replying while ASSIGNED", &joint);
-    let lead = s.reply(0, &early).await;
+    let lead = s.reply_a(0, &early).await;
     f.ok("the lead unit replying after the joint", &lead);
-    f.check(s.view(&early).await["status"] == "REPLIED", || "lead after joint: not REPLIED".into());
+    f.check(s.state(&early).await["status"] == "REPLIED", || "lead after joint: not REPLIED".into());
 
     // Re-handling: the joint unit may still answer.
     let again = s.assigned("关于加强农贸市场管理的提案", &[(0, "LEAD"), (1, "JOINT")]).await;
-    s.reply(0, &again).await.data();
-    let unhappy = s.evaluate(&again, "UNSATISFIED").await;
+    s.reply_a(0, &again).await.data();
+    let unhappy = s.evaluate_as_proposer(&again, "UNSATISFIED").await;
     f.check(unhappy.data()["evaluateProposal"]["status"] == "REHANDLING", || format!("{}", unhappy.body));
-    f.ok("the joint unit replying while REHANDLING", &s.reply(1, &again).await);
-    f.ok("the lead unit replying in the second round", &s.reply(0, &again).await);
-    f.check(s.view(&again).await["status"] == "REPLIED", || "second round: not REPLIED".into());
+    f.ok("the joint unit replying while REHANDLING", &s.reply_a(1, &again).await);
+    f.ok("the lead unit replying in the second round", &s.reply_a(0, &again).await);
+    f.check(s.state(&again).await["status"] == "REPLIED", || "second round: not REPLIED".into());
 
     // Too late once evaluated, and once concluded; nothing is stored.
     let closed = s.assigned("关于治理餐饮油烟扰民的提案", &[(0, "LEAD"), (1, "JOINT")]).await;
-    s.reply(0, &closed).await.data();
-    s.evaluate(&closed, "SATISFIED").await.data();
-    f.refused("the joint unit replying once EVALUATED", &s.reply(1, &closed).await, "BAD_USER_INPUT", None);
+    s.reply_a(0, &closed).await.data();
+    s.evaluate_as_proposer(&closed, "SATISFIED").await.data();
+    f.refused("the joint unit replying once EVALUATED", &s.reply_a(1, &closed).await, "BAD_USER_INPUT", None);
     s.as_office("mutation($id: ID!) { concludeProposal(id: $id) { status } }", json!({ "id": closed })).await.data();
-    f.refused("the joint unit replying once CONCLUDED", &s.reply(1, &closed).await, "BAD_USER_INPUT", None);
-    let p = s.view(&closed).await;
+    f.refused("the joint unit replying once CONCLUDED", &s.reply_a(1, &closed).await, "BAD_USER_INPUT", None);
+    let p = s.state(&closed).await;
     f.check(p["replies"].as_array().unwrap().len() == 1, || format!("refused replies were stored: {}", p["replies"]));
     f.check(p["status"] == "CONCLUDED", || format!("concluded proposal is now {}", p["status"]));
     f.finish(&s.app).await;
@@ -272,7 +184,7 @@ async fn lead_and_joint_units_reply_together(backend: Backend) {
             .filter(|(_, a)| !race::succeeded(a))
             .map(|(who, a)| format!("the {who} unit's reply refused: {}", race::outcome(a)))
             .collect();
-        bad.extend(fully_replied(&s.view(&id).await, &[&s.units[0], &s.units[1]], 2));
+        bad.extend(fully_replied(&s.state(&id).await, &[&s.units[0], &s.units[1]], 2));
         findings.round(round, bad);
     }
     findings.finish(&s.app).await;
@@ -312,7 +224,7 @@ async fn crossed_merges_cannot_form_a_cycle(backend: Backend) {
                 bad.push(format!("a merge refused with {}", race::outcome(answer)));
             }
         }
-        let (pa, pb) = (s.view(&a).await, s.view(&b).await);
+        let (pa, pb) = (s.state(&a).await, s.state(&b).await);
         for (p, other) in [(&pa, &pb), (&pb, &pa)] {
             if p["status"] == "MERGED" && other["status"] == "MERGED" {
                 bad.push(format!(
@@ -351,7 +263,7 @@ async fn merging_into_a_closed_proposal_is_refused(backend: Backend) {
         let p = s.registered(0, &format!("想并入{what}提案的提案")).await;
         let a = s.as_office(MERGE, json!({ "id": p, "i": into })).await;
         f.refused(&format!("merging into a {what} proposal"), &a, "BAD_USER_INPUT", Some("intoId"));
-        f.check(s.view(&p).await["status"] == "REGISTERED", || format!("after merging into {what}: not REGISTERED"));
+        f.check(s.state(&p).await["status"] == "REGISTERED", || format!("after merging into {what}: not REGISTERED"));
     }
     f.finish(&s.app).await;
 }
@@ -384,7 +296,7 @@ async fn resubmission_applies_the_submission_rules(backend: Backend) {
         let again =
             s.as_member(0, "mutation($id: ID!) { resubmitProposal(id: $id) { status } }", json!({ "id": id })).await;
         f.refused(&format!("resubmitting a returned proposal {what}"), &again, "BAD_USER_INPUT", None);
-        let status = s.view(&id).await["status"].clone();
+        let status = s.state(&id).await["status"].clone();
         f.check(status == "RETURNED", || format!("{what}: the proposal is {status}, not RETURNED"));
         let register =
             s.as_office("mutation($id: ID!) { registerProposal(id: $id) { status } }", json!({ "id": id })).await;
@@ -415,7 +327,7 @@ async fn key_proposal_supervisors_are_chairs(backend: Backend) {
     f.refused("a handling unit's operator as supervisor", &operator, "BAD_USER_INPUT", Some("supervisorId"));
     let member = designate(s.member_ids[0].clone()).await;
     f.refused("a plain member as supervisor", &member, "BAD_USER_INPUT", Some("supervisorId"));
-    f.check(s.view(&id).await["status"] == "REGISTERED", || "refusals changed the proposal".into());
+    f.check(s.state(&id).await["status"] == "REGISTERED", || "refusals changed the proposal".into());
     let key = s.as_office("query($id: ID!) { proposal(id: $id) { isKey } }", json!({ "id": id })).await;
     f.check(key.data()["proposal"]["isKey"] == false, || "a refused designation made it a key proposal".into());
 

@@ -6,8 +6,9 @@ use serde_json::{Value, json};
 
 use crate::{
     both,
-    helpers::{Answer, Backend, PASSWORD, TestApp, spawn_app},
+    helpers::{Answer, Backend},
     race::{self, Findings, request, together},
+    visits::{Org, org},
 };
 
 const ROUNDS: usize = 20;
@@ -15,27 +16,6 @@ const SIGN_UP: &str = "mutation($id: ID!) { signUpForVisit(id: $id) { status } }
 const CANCEL: &str = "mutation($id: ID!) { cancelSignup(id: $id) { status } }";
 const APPROVE: &str = "mutation($v: ID!, $u: ID!) { approveLeave(visitId: $v, userId: $u) { status } }";
 const STATE: &str = "query($id: ID!) { visit(id: $id) { capacity confirmedCount participants { status user { id name } } outcomes { kind title } } }";
-
-struct Org {
-    app: TestApp,
-    admin: String,
-    users: Vec<String>,
-    tokens: Vec<String>,
-}
-
-async fn org(backend: Backend, n: usize) -> Org {
-    let app = spawn_app(backend).await;
-    let admin = app.admin().await;
-    let city = app.current_org(&admin).await;
-    let mut users = Vec::new();
-    let mut tokens = Vec::new();
-    for i in 0..n {
-        let phone = format!("1390000{:04}", 7000 + i);
-        users.push(app.person(&admin, &phone, &format!("委员{i}"), &city, "MEMBER").await);
-        tokens.push(app.login(&phone, PASSWORD).await.access);
-    }
-    Org { app, admin, users, tokens }
-}
 
 fn in_a_week() -> String {
     (chrono::Utc::now() + chrono::Duration::days(7)).to_rfc3339()
@@ -99,7 +79,8 @@ impl Org {
         self.app.gql(Some(&self.tokens[who]), q, vars).await
     }
 
-    async fn sign_up(&self, who: usize, id: &str) -> String {
+    /// Signs `who` up and answers with the status of the sign-up.
+    async fn signed_up(&self, who: usize, id: &str) -> String {
         let a = self.as_member(who, SIGN_UP, json!({ "id": id })).await;
         a.data()["signUpForVisit"]["status"].as_str().unwrap().to_owned()
     }
@@ -139,7 +120,7 @@ async fn double_tapped_cancel_frees_one_place(backend: Backend) {
     for round in 0..ROUNDS {
         let id = o.visit(&format!("重点项目视察{round}"), 2).await;
         for who in 0..3 {
-            o.sign_up(who, &id).await;
+            o.signed_up(who, &id).await;
         }
         let answers = together(
             &o.app,
@@ -172,7 +153,7 @@ async fn cancel_racing_leave_approval_frees_one_place(backend: Backend) {
     for round in 0..ROUNDS {
         let id = o.visit(&format!("专题调研{round}"), 2).await;
         for who in 0..3 {
-            o.sign_up(who, &id).await;
+            o.signed_up(who, &id).await;
         }
         o.as_member(
             0,
@@ -214,7 +195,7 @@ async fn double_tapped_sign_up_after_a_cancel_takes_one_place(backend: Backend) 
     let mut findings = Findings::new("double_tapped_sign_up_after_a_cancel_takes_one_place");
     for round in 0..ROUNDS {
         let id = o.visit(&format!("乡村振兴调研{round}"), 5).await;
-        o.sign_up(0, &id).await;
+        o.signed_up(0, &id).await;
         o.as_member(0, CANCEL, json!({ "id": id })).await.data();
         let answers = together(
             &o.app,
@@ -252,7 +233,7 @@ async fn lowering_capacity_while_people_sign_up(backend: Backend) {
     for round in 0..ROUNDS {
         let id = o.visit(&format!("城市更新视察{round}"), 10).await;
         for who in 0..EARLY {
-            o.sign_up(who, &id).await;
+            o.signed_up(who, &id).await;
         }
         let mut requests = vec![request(&o.admin, update, json!({ "id": id, "c": LOWER_TO }))];
         requests.extend((EARLY..EARLY + RACERS).map(|who| request(&o.tokens[who], SIGN_UP, json!({ "id": id }))));

@@ -14,17 +14,21 @@ const FIELDS: &str =
   keyProposal { leadOfficial assistingOffice supervisor { name } promotingCommittee { name } }
   timeline { action from to note actor { name } }";
 
-struct Setup {
-    app: TestApp,
-    office: String,
-    members: Vec<String>,
-    member_ids: Vec<String>,
-    units: Vec<String>,
-    unit_tokens: Vec<String>,
-    committee: String,
+/// The office (the bootstrap admin), a special committee, three handling units with an
+/// operator each, and `members` committee members.
+pub(crate) struct Setup {
+    pub app: TestApp,
+    pub office: String,
+    pub city: String,
+    pub members: Vec<String>,
+    pub member_ids: Vec<String>,
+    pub units: Vec<String>,
+    pub unit_tokens: Vec<String>,
+    pub unit_user_ids: Vec<String>,
+    pub committee: String,
 }
 
-async fn setup(backend: Backend, members: usize) -> Setup {
+pub(crate) async fn setup(backend: Backend, members: usize) -> Setup {
     let app = spawn_app(backend).await;
     let office = app.admin().await;
     let city = app.current_org(&office).await;
@@ -37,6 +41,7 @@ async fn setup(backend: Backend, members: usize) -> Setup {
         .to_owned();
     let mut units = Vec::new();
     let mut unit_tokens = Vec::new();
+    let mut unit_user_ids = Vec::new();
     for (i, name) in ["市住房和城乡建设局", "市财政局", "市自然资源局"].iter().enumerate() {
         let unit = app
             .gql(
@@ -58,6 +63,7 @@ async fn setup(backend: Backend, members: usize) -> Setup {
         .await
         .data();
         unit_tokens.push(app.login(&phone, PASSWORD).await.access);
+        unit_user_ids.push(user);
         units.push(unit);
     }
     let mut tokens = Vec::new();
@@ -67,24 +73,24 @@ async fn setup(backend: Backend, members: usize) -> Setup {
         ids.push(app.person(&office, &phone, &format!("提案委员{i}"), &city, "MEMBER").await);
         tokens.push(app.login(&phone, PASSWORD).await.access);
     }
-    Setup { app, office, members: tokens, member_ids: ids, units, unit_tokens, committee }
+    Setup { app, office, city, members: tokens, member_ids: ids, units, unit_tokens, unit_user_ids, committee }
 }
 
-fn draft(title: &str) -> Value {
+pub(crate) fn draft(title: &str) -> Value {
     json!({ "title": title, "background": "老旧小区多建于上世纪，无电梯，老年居民出行难。", "suggestions": "一、简化审批；二、加大补贴；三、统筹规划。", "category": "社会建设" })
 }
 
 impl Setup {
-    async fn as_member(&self, who: usize, q: &str, vars: Value) -> Answer {
+    pub(crate) async fn as_member(&self, who: usize, q: &str, vars: Value) -> Answer {
         self.app.gql(Some(&self.members[who]), q, vars).await
     }
-    async fn as_office(&self, q: &str, vars: Value) -> Answer {
+    pub(crate) async fn as_office(&self, q: &str, vars: Value) -> Answer {
         self.app.gql(Some(&self.office), q, vars).await
     }
     async fn as_unit(&self, unit: usize, q: &str, vars: Value) -> Answer {
         self.app.gql(Some(&self.unit_tokens[unit]), q, vars).await
     }
-    async fn create(&self, who: usize, input: Value) -> String {
+    pub(crate) async fn create(&self, who: usize, input: Value) -> String {
         let a = self
             .as_member(
                 who,
@@ -103,7 +109,7 @@ impl Setup {
         )
         .await
     }
-    async fn submitted(&self, who: usize, title: &str) -> String {
+    pub(crate) async fn submitted(&self, who: usize, title: &str) -> String {
         let id = self.create(who, draft(title)).await;
         self.submit(who, &id, &format!("k-{}", uuid::Uuid::new_v4())).await.data();
         id

@@ -12,16 +12,16 @@ const CREATE: &str = "mutation($i: CreateVisitInput!) { createVisit(input: $i) {
 const SIGN_UP: &str = "mutation($id: ID!) { signUpForVisit(id: $id) { status user { name } organization { id } } }";
 const ONE: &str = "query($id: ID!) { visit(id: $id) { id title status myStatus canSignUp confirmedCount placesLeft going agenda { title place } report { summary } cancelReason } }";
 
-struct Org {
-    app: TestApp,
-    admin: String,
-    city: String,
-    users: Vec<String>,
-    tokens: Vec<String>,
+pub(crate) struct Org {
+    pub app: TestApp,
+    pub admin: String,
+    pub city: String,
+    pub users: Vec<String>,
+    pub tokens: Vec<String>,
 }
 
 /// An organization with `n` members; member 0 is on the standing committee.
-async fn org(backend: Backend, n: usize) -> Org {
+pub(crate) async fn org(backend: Backend, n: usize) -> Org {
     let app = spawn_app(backend).await;
     let admin = app.admin().await;
     let city = app.current_org(&admin).await;
@@ -58,7 +58,7 @@ impl Org {
         self.app.gql(Some(&self.admin), &q, json!({ "id": id })).await
     }
 
-    async fn sign_up(&self, who: usize, id: &str) -> Answer {
+    pub(crate) async fn sign_up(&self, who: usize, id: &str) -> Answer {
         self.app.gql(Some(&self.tokens[who]), SIGN_UP, json!({ "id": id })).await
     }
 

@@ -128,9 +128,9 @@ impl VisitReport {
     }
 }
 
-/// 活动记录：活动本身的每一步，以及每个人报名、取消、请假、审批、候补转正的每一步
 pub struct VisitEvent(entity::visit_event::Model);
 
+/// 活动记录：活动本身的每一步，以及每个人报名、取消、请假、审批、候补转正的每一步
 #[Object]
 impl VisitEvent {
     async fn action(&self) -> &str {
