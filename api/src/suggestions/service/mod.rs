@@ -4,18 +4,20 @@
 //! (`reporting`); what people read is in `queries`, the year's figures in `stats`.
 //!
 //! Every step runs in one write transaction (`db::write`) that locks its records first
-//! (`transition::lock`), decides on the rows as locked with the workflow table, and moves
-//! each record through `transition::apply`: the guarded UPDATE, the timeline row and the
-//! domain event together.
+//! (`transition::lock`), checks the policy and decides with the workflow table on the rows
+//! as locked, and moves each record through `transition::apply`: the guarded UPDATE, the
+//! timeline row and the domain event together. (Accepting and declining also refuse a
+//! piece that moved since the request found it: see `office`.)
 //!
-//! One lock order everywhere, so that two steps never wait on each other: a bulletin issue
+//! One lock order everywhere, so that no two steps wait on each other in a cycle: a bulletin issue
 //! before any piece, pieces of one organization in id order, and along an adoption chain
 //! the upper copy before the piece below it. A bulletin item is added only while holding
 //! its issue's and its piece's locks, and deleted only while holding its piece's lock, so
 //! whoever holds an issue's lock and the locks of its pieces sees items that stay put.
-//! (An adoption chain has one piece per organization and goes strictly downwards, while
-//! merges and bulletins lock pieces of a single organization, so the chain's order cannot
-//! close a cycle with theirs.)
+//! (An adoption chain holds one piece per organization and goes strictly downwards — the
+//! reverse of id order, copies being younger than their originals — while merges and
+//! bulletins lock pieces of a single organization only, so the two orders cannot close a
+//! cycle.)
 mod bulletins;
 mod office;
 mod queries;
