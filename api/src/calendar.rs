@@ -9,7 +9,12 @@ const CST: Duration = Duration::hours(8);
 
 /// Today in China.
 pub fn today() -> NaiveDate {
-    (Utc::now() + CST).date_naive()
+    date_of(Utc::now())
+}
+
+/// The day an instant falls on in China.
+pub fn date_of(at: DateTime<Utc>) -> NaiveDate {
+    (at + CST).date_naive()
 }
 
 /// The current year in China.
@@ -38,5 +43,8 @@ mod tests {
         assert_eq!(to.to_rfc3339(), "2019-12-31T16:00:00+00:00");
         assert!(year_range(1800).is_err());
         assert!((this_year() - (Utc::now() + chrono::Duration::hours(8)).year()).abs() <= 1);
+        let late_evening_in_beijing = from - Duration::seconds(1);
+        assert_eq!(date_of(late_evening_in_beijing).to_string(), "2018-12-31");
+        assert_eq!(date_of(from).to_string(), "2019-01-01");
     }
 }

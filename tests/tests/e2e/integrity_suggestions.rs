@@ -86,7 +86,13 @@ fn actions(piece: &Value) -> Vec<String> {
 
 /// Issue 11, case 4a: two office staff accept and decline one piece at the same moment.
 /// One of them wins; the piece has one status and its timeline one decision.
+///
+/// Both say what they saw (`expectedStatus: SUBMITTED`): declining an accepted piece is a
+/// legitimate step (case 4b), so when the server happens to handle the decline after the
+/// acceptance committed, only the status the client saw tells a race from a later decision.
 async fn accept_and_decline_at_once(backend: Backend) {
+    const ACCEPT: &str = "mutation($id: ID!) { acceptSuggestion(id: $id, expectedStatus: SUBMITTED) { status } }";
+    const DECLINE: &str = "mutation($id: ID!) { declineSuggestion(id: $id, reason: \"内容与已编发信息重复\", expectedStatus: SUBMITTED) { status } }";
     let s = setup(backend).await;
     let mut findings = Findings::new("accept_and_decline_at_once");
     for round in 0..ROUNDS {

@@ -5,6 +5,7 @@ use crate::{
     attachments::{fetch, phone_photo},
     both,
     helpers::{Answer, Backend, PASSWORD, TestApp, spawn_app},
+    invariants, race,
 };
 
 const SUBMIT: &str = "mutation($i: SubmitSuggestionInput!, $k: String!) { submitSuggestion(input: $i, idempotencyKey: $k) { id status } }";
@@ -124,18 +125,20 @@ async fn from_the_phone_to_adoption_at_two_levels(backend: Backend) {
     let incoming_id = incoming["id"].as_str().unwrap().to_owned();
 
     // The city adopts it (seen below); the province's adoption with an instruction is recorded by the county.
+    // Both are dated today: an adoption cannot be dated before the piece was submitted (issue 11).
+    let today = api::calendar::today().to_string();
     s.app
         .gql(
             Some(&s.city_admin),
-            "mutation($id: ID!) { recordAdoption(id: $id, input: { level: MUNICIPAL, form: SINGLE, adoptedBy: \"市政协办公室\", adoptedAt: \"2026-10-08\" }) { status } }",
-            json!({ "id": incoming_id }),
+            "mutation($id: ID!, $d: NaiveDate!) { recordAdoption(id: $id, input: { level: MUNICIPAL, form: SINGLE, adoptedBy: \"市政协办公室\", adoptedAt: $d }) { status } }",
+            json!({ "id": incoming_id, "d": today }),
         )
         .await
         .data();
     let adopted = s
         .staff(
-            "mutation($id: ID!) { recordAdoption(id: $id, input: { level: PROVINCIAL, form: COMBINED, adoptedBy: \"省政协办公厅\", adoptedAt: \"2026-10-20\", instruction: \"请住建厅研究办理\", instructedBy: \"副省长\" }) { status adoptions { level } } }",
-            json!({ "id": id }),
+            "mutation($id: ID!, $d: NaiveDate!) { recordAdoption(id: $id, input: { level: PROVINCIAL, form: COMBINED, adoptedBy: \"省政协办公厅\", adoptedAt: $d, instruction: \"请住建厅研究办理\", instructedBy: \"副省长\" }) { status adoptions { level } } }",
+            json!({ "id": id, "d": today }),
         )
         .await;
     assert_eq!(adopted.data()["recordAdoption"]["status"], "ADOPTED");
@@ -203,6 +206,7 @@ async fn from_the_phone_to_adoption_at_two_levels(backend: Backend) {
         .await;
     assert_eq!(city.data()["suggestionStats"]["received"], 1);
     assert_eq!(city.data()["suggestionStats"]["adoptedByLevel"], json!([{ "level": "MUNICIPAL", "count": 1 }]));
+    invariants::check(&s.app).await;
 }
 both!(from_the_phone_to_adoption_at_two_levels);
 
@@ -230,6 +234,7 @@ async fn decline_with_a_reason(backend: Backend) {
         .gql(Some(&s.members[0]), "mutation($id: ID!) { acceptSuggestion(id: $id) { status } }", json!({ "id": id }))
         .await
         .refused("FORBIDDEN");
+    invariants::check(&s.app).await;
 }
 both!(decline_with_a_reason);
 
@@ -263,6 +268,7 @@ async fn retries_with_the_same_key_submit_once(backend: Backend) {
         .gql(Some(&s.county_staff), SUBMIT, json!({ "i": piece("机关代报"), "k": "staff-key-000001" }))
         .await
         .refused("FORBIDDEN");
+    invariants::check(&s.app).await;
 }
 both!(retries_with_the_same_key_submit_once);
 
@@ -277,6 +283,7 @@ async fn members_do_not_see_others_pieces(backend: Backend) {
     s.app.gql(Some(&s.city_admin), one, json!({ "id": id })).await.refused("NOT_FOUND");
     let city_list = s.app.gql(Some(&s.city_admin), "{ suggestions { totalCount } }", json!({})).await;
     assert_eq!(city_list.data()["suggestions"]["totalCount"], 0, "not reported yet");
+    invariants::check(&s.app).await;
 }
 both!(members_do_not_see_others_pieces);
 
@@ -325,5 +332,48 @@ async fn merge_bulletin_numbers_and_spam(backend: Backend) {
         )
         .await;
     sideways.refused("BAD_USER_INPUT");
+    invariants::check(&s.app).await;
 }
 both!(merge_bulletin_numbers_and_spam);
+
+/// A decision is made on what the office saw: a decline sent by someone still looking at
+/// the piece as submitted is refused once it was accepted, while someone who saw it
+/// accepted may still decline it. Crossed merges at once leave exactly one piece standing.
+async fn decisions_on_what_was_seen_and_crossed_merges(backend: Backend) {
+    let s = setup(backend).await;
+    let id = s.submitted(0, "关于完善社区养老服务的建议").await;
+    s.staff("mutation($id: ID!) { acceptSuggestion(id: $id) { status } }", json!({ "id": id })).await.data();
+    let decline = "mutation($id: ID!, $seen: SuggestionStatus) { declineSuggestion(id: $id, reason: \"与已编发信息重复\", expectedStatus: $seen) { status declineReason } }";
+    let stale = s.staff(decline, json!({ "id": id, "seen": "SUBMITTED" })).await;
+    stale.refused("CONFLICT");
+    assert!(stale.message().contains("已采编"), "{}", stale.message());
+    let declined = s.staff(decline, json!({ "id": id, "seen": "ACCEPTED" })).await;
+    assert_eq!(declined.data()["declineSuggestion"]["status"], "DECLINED");
+
+    let merge = "mutation($ids: [ID!]!, $into: ID!) { mergeSuggestions(ids: $ids, into: $into) { id } }";
+    for round in 0..5 {
+        let a = s.submitted(1, &format!("关于增设停车位的建议{round}")).await;
+        let b = s.submitted(2, &format!("停车难问题突出{round}")).await;
+        let answers = race::together(
+            &s.app,
+            vec![
+                race::request(&s.county_staff, merge, json!({ "ids": [a], "into": b })),
+                race::request(&s.county_staff, merge, json!({ "ids": [b], "into": a })),
+            ],
+        )
+        .await;
+        let won = answers.iter().filter(|a| race::succeeded(a)).count();
+        assert_eq!(won, 1, "round {round}: {} / {}", race::outcome(&answers[0]), race::outcome(&answers[1]));
+        assert!(answers.iter().any(|a| race::code(a).as_deref() == Some("CONFLICT")), "round {round}");
+        let one = "query($id: ID!) { suggestion(id: $id) { status } }";
+        let mut statuses = Vec::new();
+        for piece in [&a, &b] {
+            let st = s.staff(one, json!({ "id": piece })).await.data()["suggestion"]["status"].clone();
+            statuses.push(st.as_str().unwrap().to_owned());
+        }
+        statuses.sort();
+        assert_eq!(statuses, vec!["MERGED", "SUBMITTED"], "round {round}");
+    }
+    invariants::check(&s.app).await;
+}
+both!(decisions_on_what_was_seen_and_crossed_merges);

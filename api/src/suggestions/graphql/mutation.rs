@@ -1,0 +1,196 @@
+//! What members and the office do: submit (retry-safe), accept, decline, merge, edit and
+//! publish bulletin issues, report, record adoptions. Operation names are the contract of
+//! the app and the office; the rules are in `service`.
+use async_graphql::{Context, ID, InputObject, Object, Result};
+use chrono::NaiveDate;
+
+use super::types::{AdoptionForm, BulletinIssue, Suggestion, SuggestionStatus};
+use crate::{
+    attachments::graphql as attachments,
+    error::AppError,
+    graphql::{
+        context::{ContextExt, parse_id, parse_ids, retry_key},
+        enums::OrganizationLevel,
+    },
+    idempotency,
+    suggestions::service::{self, NewAdoption, NewSuggestion, Recipients},
+};
+
+#[derive(InputObject)]
+pub struct SubmitSuggestionInput {
+    /// 标题
+    pub title: String,
+    /// 正文（简明扼要，不超过5000字）
+    pub content: String,
+    /// 类别，如“城市管理”“医疗卫生”
+    pub category: String,
+    /// 对外隐去作者姓名
+    #[graphql(default)]
+    pub anonymous_to_public: bool,
+    /// 已上传附件（用途 SUGGESTION，如现场照片）的 id，最多9个
+    #[graphql(default)]
+    pub attachment_ids: Vec<ID>,
+    /// 联名委员（用户 ID）
+    #[graphql(default)]
+    pub co_author_ids: Vec<ID>,
+    /// 召集人以界别名义报送时的界别
+    pub sector_id: Option<ID>,
+}
+
+#[derive(InputObject)]
+pub struct CreateBulletinIssueInput {
+    pub title: String,
+    /// 期号，每年从1起
+    pub number: i32,
+    /// 默认今年
+    pub year: Option<i32>,
+}
+
+#[derive(InputObject)]
+pub struct ReportRecipientsInput {
+    /// 上级政协组织
+    #[graphql(default)]
+    pub organization_ids: Vec<ID>,
+    /// 本地机关，如“市委”“市政府”
+    #[graphql(default)]
+    pub bodies: Vec<String>,
+}
+
+#[derive(InputObject)]
+pub struct RecordAdoptionInput {
+    pub level: OrganizationLevel,
+    pub form: AdoptionForm,
+    /// 采用单位，如“全国政协办公厅”
+    pub adopted_by: String,
+    pub adopted_at: NaiveDate,
+    /// 领导批示内容
+    pub instruction: Option<String>,
+    /// 批示领导
+    pub instructed_by: Option<String>,
+}
+
+#[derive(Default)]
+pub struct SuggestionMutation;
+
+#[Object]
+impl SuggestionMutation {
+    /// 报送社情民意信息。同一 idempotencyKey 重试只生成一条，返回第一次的结果
+    async fn submit_suggestion(
+        &self,
+        ctx: &Context<'_>,
+        input: SubmitSuggestionInput,
+        idempotency_key: String,
+    ) -> Result<Suggestion> {
+        let viewer = ctx.viewer()?;
+        let new = NewSuggestion {
+            title: input.title,
+            content: input.content,
+            category: input.category,
+            anonymous_to_public: input.anonymous_to_public,
+            attachments: attachments::list(ctx, &input.attachment_ids)?,
+            co_author_ids: parse_ids(&input.co_author_ids, "coAuthorIds")?,
+            sector_id: input.sector_id.as_ref().map(|s| parse_id(s, "sectorId")).transpose()?,
+        };
+        let key = retry_key(ctx, Some(&idempotency_key))?
+            .ok_or_else(|| AppError::bad_input(idempotency::FIELD, "请提供幂等键"))?;
+        Ok(Suggestion(service::submit(&ctx.state()?.db, viewer, new, key).await?))
+    }
+
+    /// 采编（机关）
+    async fn accept_suggestion(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_status: Option<SuggestionStatus>,
+    ) -> Result<Suggestion> {
+        let viewer = ctx.viewer()?;
+        let expected = expected_status.map(Into::into);
+        Ok(Suggestion(service::accept(&ctx.state()?.db, viewer, parse_id(&id, "id")?, expected).await?))
+    }
+
+    /// 不予采用（机关），须说明原因
+    async fn decline_suggestion(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        reason: String,
+        expected_status: Option<SuggestionStatus>,
+    ) -> Result<Suggestion> {
+        let viewer = ctx.viewer()?;
+        let expected = expected_status.map(Into::into);
+        Ok(Suggestion(service::decline(&ctx.state()?.db, viewer, parse_id(&id, "id")?, &reason, expected).await?))
+    }
+
+    /// 合并反映同一问题的信息（汇总），返回合并后的信息
+    async fn merge_suggestions(&self, ctx: &Context<'_>, ids: Vec<ID>, into: ID) -> Result<Suggestion> {
+        let viewer = ctx.viewer()?;
+        let ids = parse_ids(&ids, "ids")?;
+        Ok(Suggestion(service::merge(&ctx.state()?.db, viewer, &ids, parse_id(&into, "into")?).await?))
+    }
+
+    /// 新建一期（机关）
+    async fn create_bulletin_issue(&self, ctx: &Context<'_>, input: CreateBulletinIssueInput) -> Result<BulletinIssue> {
+        let viewer = ctx.viewer()?;
+        let issue = service::create_bulletin(&ctx.state()?.db, viewer, &input.title, input.number, input.year).await?;
+        Ok(BulletinIssue(issue))
+    }
+
+    /// 编入一期：编辑后的文字对外，委员原文保留
+    async fn add_to_bulletin(
+        &self,
+        ctx: &Context<'_>,
+        issue_id: ID,
+        suggestion_id: ID,
+        edited_title: String,
+        edited_content: String,
+    ) -> Result<BulletinIssue> {
+        let viewer = ctx.viewer()?;
+        let issue = parse_id(&issue_id, "issueId")?;
+        let s = parse_id(&suggestion_id, "suggestionId")?;
+        Ok(BulletinIssue(
+            service::add_to_bulletin(&ctx.state()?.db, viewer, issue, s, &edited_title, &edited_content).await?,
+        ))
+    }
+
+    /// 印发一期（编发）
+    async fn publish_bulletin(&self, ctx: &Context<'_>, issue_id: ID) -> Result<BulletinIssue> {
+        let viewer = ctx.viewer()?;
+        Ok(BulletinIssue(service::publish_bulletin(&ctx.state()?.db, viewer, parse_id(&issue_id, "issueId")?).await?))
+    }
+
+    /// 报送：上级政协组织（本系统内的会收到一条关联原件的来件）和本地机关
+    async fn report_suggestion(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        recipients: ReportRecipientsInput,
+    ) -> Result<Suggestion> {
+        let viewer = ctx.viewer()?;
+        let to = Recipients {
+            organization_ids: parse_ids(&recipients.organization_ids, "recipients.organizationIds")?,
+            bodies: recipients.bodies,
+        };
+        Ok(Suggestion(service::report(&ctx.state()?.db, viewer, parse_id(&id, "id")?, to).await?))
+    }
+
+    /// 登记采用（可多次：如省政协、全国政协先后采用）；在来件上登记的采用同时反馈到下级原件
+    async fn record_adoption(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: RecordAdoptionInput,
+        idempotency_key: Option<String>,
+    ) -> Result<Suggestion> {
+        let viewer = ctx.viewer()?;
+        let key = retry_key(ctx, idempotency_key.as_deref())?;
+        let a = NewAdoption {
+            level: input.level.into(),
+            form: input.form.into(),
+            adopted_by: input.adopted_by,
+            adopted_at: input.adopted_at,
+            instruction: input.instruction,
+            instructed_by: input.instructed_by,
+        };
+        Ok(Suggestion(service::record_adoption(&ctx.state()?.db, viewer, parse_id(&id, "id")?, a, key).await?))
+    }
+}
