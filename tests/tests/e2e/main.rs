@@ -2,14 +2,21 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 mod helpers;
+mod invariants;
+mod race;
 
 mod accounts;
 mod attachments;
 mod auth;
 mod briefings;
+mod integrity_briefings;
+mod integrity_proposals;
+mod integrity_suggestions;
+mod integrity_visits;
 mod limits;
 mod members;
 mod proposals;
+mod retries;
 mod startup;
 mod suggestions;
 mod visits;
