@@ -351,6 +351,7 @@ async fn the_checker_sees_planted_damage(backend: Backend) {
         deadline: Set(now),
         deadline_fixed: Set(false),
         status: Set(AssignmentStatus::Replied),
+        version: Set(0),
         round: Set(1),
         acknowledged_at: Set(None),
         reassign_reason: Set(None),
