@@ -210,6 +210,7 @@ pub async fn seed(state: &AppState) -> AppResult<Option<DemoSummary>> {
             pinned: Some(true),
             ..Default::default()
         },
+        None,
     )
     .await?;
     briefings::service::publish(&state.db, &viewer, briefing.id).await?;

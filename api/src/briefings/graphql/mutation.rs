@@ -8,7 +8,7 @@ use crate::{
     briefings::service::{self, BriefingFields},
     graphql::{
         audience::AudienceInput,
-        context::{ContextExt, parse_id, to_id},
+        context::{ContextExt, parse_id, retry_key, to_id},
     },
 };
 
@@ -62,9 +62,15 @@ pub struct BriefingMutation;
 
 #[Object]
 impl BriefingMutation {
-    /// 起草通报（机关工作人员、管理员），返回草稿
-    async fn create_briefing(&self, ctx: &Context<'_>, input: CreateBriefingInput) -> Result<Briefing> {
+    /// 起草通报（机关工作人员、管理员），返回草稿；带 idempotencyKey 重试时返回第一次建的草稿
+    async fn create_briefing(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateBriefingInput,
+        idempotency_key: Option<String>,
+    ) -> Result<Briefing> {
         let viewer = ctx.viewer()?;
+        let key = retry_key(ctx, idempotency_key.as_deref())?;
         let fields = BriefingFields {
             title: Some(input.title),
             summary: Some(input.summary),
@@ -78,7 +84,7 @@ impl BriefingMutation {
             expires_at: Some(input.expires_at),
             attachments: Some(attachments::list(ctx, &input.attachment_ids)?),
         };
-        let model = service::create(&ctx.state()?.db, viewer, fields).await?;
+        let model = service::create(&ctx.state()?.db, viewer, fields, key).await?;
         Ok(Briefing { model, receipt: None })
     }
 

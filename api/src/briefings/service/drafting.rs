@@ -13,9 +13,10 @@ use crate::{
     attachments::service::{self as attachments, AttachmentList},
     audience::{self, Audience},
     auth::Viewer,
-    briefings::{records::BriefingRecord, search, workflow::Action},
+    briefings::{policy, records::BriefingRecord, search, workflow::Action},
     db,
     error::{AppError, AppResult},
+    idempotency::{self, Key},
     organizations::{access::require, service::lock_organization},
     outbox,
     transition::{self, Stateful},
@@ -131,8 +132,15 @@ fn blank(id: Uuid, viewer: &Viewer) -> briefing::Model {
     }
 }
 
-/// A new draft.
-pub async fn create(db: &DatabaseConnection, viewer: &Viewer, fields: BriefingFields) -> AppResult<briefing::Model> {
+/// A new draft. Phones and office browsers retry: with a key, the same request returns
+/// the draft the first one made — also while the first is still running — and the key
+/// with other fields is a CONFLICT on `idempotencyKey`.
+pub async fn create(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    fields: BriefingFields,
+    key: Option<Key>,
+) -> AppResult<briefing::Model> {
     require(viewer.is_office())?;
     if fields.title.is_none() {
         return Err(AppError::bad_input("title", "不能为空"));
@@ -145,6 +153,12 @@ pub async fn create(db: &DatabaseConnection, viewer: &Viewer, fields: BriefingFi
     let audience_given = fields.audience.clone();
     let attachments = apply(&mut draft, fields)?;
     let txn = db::write(db).await?;
+    if let Some(first) = idempotency::claim_opt(&txn, viewer.user_id, "createBriefing", key.as_ref(), id).await? {
+        drop(txn);
+        let first = reload(db, first).await?;
+        policy::as_office(viewer, &first)?;
+        return Ok(first);
+    }
     if let Some(a) = &audience_given {
         audience::validate(&txn, viewer.organization_id, a).await?;
     }
