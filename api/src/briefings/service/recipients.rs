@@ -104,7 +104,8 @@ pub(super) async fn sync_to(txn: &DatabaseTransaction, b: &briefing::Model, want
         .into_iter()
         .collect();
     let keep: Vec<Uuid> = wanted.intersection(&existing).copied().collect();
-    set_active(txn, briefing_recipient::Column::UserId, keep, Some(b.id), None, true).await?;
+    let this_briefing = Condition::all().add(briefing_recipient::Column::BriefingId.eq(b.id));
+    set_active(txn, this_briefing, briefing_recipient::Column::UserId, &keep, true).await?;
     let new: Vec<briefing_recipient::ActiveModel> = wanted.difference(&existing).map(|u| copied.row(*u)).collect();
     for chunk in new.chunks(CHUNK) {
         briefing_recipient::Entity::insert_many(chunk.to_vec()).exec(txn).await?;
@@ -112,27 +113,22 @@ pub(super) async fn sync_to(txn: &DatabaseTransaction, b: &briefing::Model, want
     Ok(())
 }
 
-/// Turns rows on or off: those of one briefing for the given people, or of one person
-/// for the given briefings.
+/// Turns rows on or off: within `scope` (one briefing's rows, or one person's), those whose
+/// `by` column is one of `ids`.
 async fn set_active(
     txn: &DatabaseTransaction,
+    scope: Condition,
     by: briefing_recipient::Column,
-    ids: Vec<Uuid>,
-    briefing: Option<Uuid>,
-    user: Option<Uuid>,
+    ids: &[Uuid],
     active: bool,
 ) -> AppResult<()> {
     for chunk in ids.chunks(CHUNK) {
-        let mut q = briefing_recipient::Entity::update_many()
+        briefing_recipient::Entity::update_many()
             .col_expr(briefing_recipient::Column::Active, Expr::value(active))
-            .filter(by.is_in(chunk.iter().copied()));
-        if let Some(b) = briefing {
-            q = q.filter(briefing_recipient::Column::BriefingId.eq(b));
-        }
-        if let Some(u) = user {
-            q = q.filter(briefing_recipient::Column::UserId.eq(u));
-        }
-        q.exec(txn).await?;
+            .filter(scope.clone())
+            .filter(by.is_in(chunk.iter().copied()))
+            .exec(txn)
+            .await?;
     }
     Ok(())
 }
@@ -190,9 +186,10 @@ pub async fn membership_changed(
             _ => {}
         }
     }
-    let by = briefing_recipient::Column::BriefingId;
-    set_active(txn, by, on, None, Some(user), true).await?;
-    set_active(txn, by, off, None, Some(user), false).await?;
+    let (theirs, by) =
+        (Condition::all().add(briefing_recipient::Column::UserId.eq(user)), briefing_recipient::Column::BriefingId);
+    set_active(txn, theirs.clone(), by, &on, true).await?;
+    set_active(txn, theirs, by, &off, false).await?;
     for chunk in new.chunks(CHUNK) {
         briefing_recipient::Entity::insert_many(chunk.to_vec()).exec(txn).await?;
     }
