@@ -82,7 +82,7 @@ pub async fn build_state(settings: Settings) -> Result<State, String> {
 /// Who may read what an attachment belongs to: each domain's rule for its records.
 fn attachment_owners() -> Owners {
     Owners::default()
-        .register(AttachmentPurpose::Briefing, briefings::service::BriefingAttachments)
+        .register(AttachmentPurpose::Briefing, briefings::policy::BriefingAttachments)
         .register(AttachmentPurpose::Proposal, proposals::policy::ProposalAttachments)
         .register(AttachmentPurpose::ProposalReply, proposals::policy::ReplyAttachments)
         .register(AttachmentPurpose::Suggestion, suggestions::service::SuggestionAttachments)

@@ -2,7 +2,7 @@
 //! ADMIN_PASSWORD or with a generated one-time password printed once. Never a fixed
 //! default password.
 use rand::{Rng, distr::Alphanumeric};
-use sea_orm::{EntityTrait, PaginatorTrait, TransactionTrait};
+use sea_orm::{EntityTrait, PaginatorTrait};
 use secrecy::ExposeSecret;
 
 use crate::{
@@ -25,7 +25,7 @@ pub fn generate_password() -> String {
 
 /// Returns the admin's phone and the generated password when one was made.
 pub async fn first_start(state: &AppState) -> AppResult<Option<(String, Option<String>)>> {
-    let txn = state.db.begin().await?;
+    let txn = crate::db::write(&state.db).await?;
     if organization::Entity::find().count(&txn).await? > 0 {
         return Ok(None);
     }

@@ -2,7 +2,7 @@
 //! a province, one of its municipal committees and a county below it, the sectors, special
 //! committees and handling units of `demo/reference.json` (a copy of the project's reference
 //! lists), members across parties and sectors, a staff member and a unit operator.
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Deserialize;
 
 use crate::{
@@ -82,7 +82,7 @@ fn new_org(
 pub async fn seed(state: &AppState) -> AppResult<Option<DemoSummary>> {
     let reference: Reference =
         serde_json::from_str(REFERENCE).map_err(|e| AppError::internal(format!("demo reference: {e}")))?;
-    let txn = state.db.begin().await?;
+    let txn = crate::db::write(&state.db).await?;
     if organization::Entity::find().filter(organization::Column::Name.eq(DEMO_CITY)).one(&txn).await?.is_some() {
         return Ok(None);
     }
@@ -209,6 +209,7 @@ pub async fn seed(state: &AppState) -> AppResult<Option<DemoSummary>> {
             pinned: Some(true),
             ..Default::default()
         },
+        None,
     )
     .await?;
     briefings::service::publish(&state.db, &viewer, briefing.id).await?;

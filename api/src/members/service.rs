@@ -3,17 +3,20 @@ use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
     sea_query::{Expr, ExprTrait, Query},
 };
 use uuid::Uuid;
 
 use crate::{
     auth::{password, sessions::Sessions},
+    briefings::service as briefings,
+    db,
     error::{AppError, AppResult},
     organizations::{
         access::{Actor, can_grant, require},
-        service::{clean_name, find_org},
+        service::{clean_name, find_org, lock_organization},
     },
     phone,
     sql::like_contains,
@@ -218,27 +221,36 @@ fn apply_fields(am: &mut membership::ActiveModel, f: MembershipFields) {
     }
 }
 
+/// Adds a membership, with the recipient rows of the briefings now addressed to the
+/// person, in one write transaction.
 pub async fn add_membership(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     actor: &Actor,
     user_id: Uuid,
     organization_id: Uuid,
     fields: MembershipFields,
 ) -> AppResult<membership::Model> {
     let role = fields.role.ok_or_else(|| AppError::bad_input("role", "请指定角色"))?;
-    let org = find_org(db, organization_id, "organizationId").await?;
+    let txn = db::write(db).await?;
+    let org = find_org(&txn, organization_id, "organizationId").await?;
     require(can_grant(actor, &org, role))?;
-    user::Entity::find_by_id(user_id).one(db).await?.ok_or_else(|| AppError::bad_input("userId", "用户不存在"))?;
-    insert_membership(db, user_id, &org, fields).await
+    user::Entity::find_by_id(user_id).one(&txn).await?.ok_or_else(|| AppError::bad_input("userId", "用户不存在"))?;
+    let inserted = insert_membership(&txn, user_id, &org, fields).await?;
+    txn.commit().await?;
+    Ok(inserted)
 }
 
-/// Inserts a membership after checking its references (no permission check).
+/// Inserts a membership after checking its references (no permission check), inside the
+/// caller's write transaction: the organization is locked first and the person receives
+/// the live briefings addressed to people like them, so that a briefing published at the
+/// same moment reaches them exactly once (see `briefings::service::membership_changed`).
 pub async fn insert_membership(
-    db: &impl ConnectionTrait,
+    txn: &DatabaseTransaction,
     user_id: Uuid,
     org: &organization::Model,
     fields: MembershipFields,
 ) -> AppResult<membership::Model> {
+    lock_organization(txn, org.id).await?;
     let now = Utc::now();
     let mut am = membership::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -255,66 +267,77 @@ pub async fn insert_membership(
         updated_at: Set(now),
     };
     apply_fields(&mut am, fields);
-    check_membership(db, &am).await?;
-    let inserted = am.insert(db).await.map_err(|e| {
+    check_membership(txn, &am).await?;
+    let inserted = am.insert(txn).await.map_err(|e| {
         if AppError::is_unique_violation(&e) {
             AppError::conflict("userId", "该用户已在此政协组织中")
         } else {
             e.into()
         }
     })?;
-    // A newcomer receives the live briefings addressed to people like them.
-    crate::briefings::service::on_membership_changed(db, &inserted).await?;
+    briefings::membership_changed(txn, inserted.user_id, inserted.organization_id, Some(&inserted)).await?;
     Ok(inserted)
 }
 
+/// A membership the actor manages, read after locking its organization (whose lock every
+/// membership change takes), so it stays as read until the transaction ends.
 async fn managed_membership(
-    db: &impl ConnectionTrait,
+    txn: &DatabaseTransaction,
     actor: &Actor,
     id: Uuid,
 ) -> AppResult<(membership::Model, organization::Model)> {
-    let found =
-        membership::Entity::find_by_id(id).one(db).await?.ok_or_else(|| AppError::not_found("委员身份不存在"))?;
-    let org = find_org(db, found.organization_id, "id").await?;
+    let missing = || AppError::not_found("委员身份不存在");
+    let first = membership::Entity::find_by_id(id).one(txn).await?.ok_or_else(missing)?;
+    let org = lock_organization(txn, first.organization_id).await?;
+    let found = membership::Entity::find_by_id(id).one(txn).await?.ok_or_else(missing)?;
     require(can_grant(actor, &org, found.role))?;
     Ok((found, org))
 }
 
+/// Changes a membership; the person's briefings follow their new place in the audience
+/// (standing committee, sector, party, role…) in the same transaction.
 pub async fn update_membership(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     sessions: &Sessions,
     actor: &Actor,
     id: Uuid,
     fields: MembershipFields,
 ) -> AppResult<membership::Model> {
-    let (found, org) = managed_membership(db, actor, id).await?;
+    let txn = db::write(db).await?;
+    let (found, org) = managed_membership(&txn, actor, id).await?;
     if let Some(role) = fields.role {
         require(can_grant(actor, &org, role))?;
     }
     let role_before = found.role;
     let mut am: membership::ActiveModel = found.into();
     apply_fields(&mut am, fields);
-    check_membership(db, &am).await?;
+    check_membership(&txn, &am).await?;
     am.updated_at = Set(Utc::now());
-    let updated = am.update(db).await?;
-    crate::briefings::service::on_membership_changed(db, &updated).await?;
+    let updated = am.update(&txn).await?;
+    briefings::membership_changed(&txn, updated.user_id, updated.organization_id, Some(&updated)).await?;
+    txn.commit().await?;
     if updated.role != role_before {
         sessions.apply_membership_change(updated.user_id, updated.organization_id, Some(updated.role)).await?;
     }
     Ok(updated)
 }
 
+/// Removes a membership; what was addressed to the person there leaves their feed (their
+/// read receipts stay), in the same transaction.
 pub async fn remove_membership(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     sessions: &Sessions,
     actor: &Actor,
     id: Uuid,
 ) -> AppResult<membership::Model> {
-    let (found, _) = managed_membership(db, actor, id).await?;
+    let txn = db::write(db).await?;
+    let (found, _) = managed_membership(&txn, actor, id).await?;
     if found.user_id == actor.viewer.user_id && found.organization_id == actor.org.id {
         return Err(AppError::bad_input("id", "不能移除自己当前使用的身份"));
     }
-    membership::Entity::delete_by_id(found.id).exec(db).await?;
+    membership::Entity::delete_by_id(found.id).exec(&txn).await?;
+    briefings::membership_changed(&txn, found.user_id, found.organization_id, None).await?;
+    txn.commit().await?;
     sessions.apply_membership_change(found.user_id, found.organization_id, None).await?;
     Ok(found)
 }

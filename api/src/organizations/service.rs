@@ -4,8 +4,8 @@ use std::collections::HashSet;
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -39,6 +39,15 @@ fn name_taken(err: DbErr) -> AppError {
 
 pub async fn find_org(db: &impl ConnectionTrait, id: Uuid, field: &str) -> AppResult<organization::Model> {
     organization::Entity::find_by_id(id).one(db).await?.ok_or_else(|| AppError::bad_input(field, "政协组织不存在"))
+}
+
+/// Reads an organization and locks its row for the rest of the write transaction. Steps
+/// whose rules span the organization's people take it first: a publication resolving a
+/// briefing's audience, and a membership change recomputing that person's recipient rows,
+/// so the two never interleave (PostgreSQL `FOR NO KEY UPDATE`; on SQLite the write
+/// transaction already holds the database's write lock).
+pub async fn lock_organization(txn: &DatabaseTransaction, id: Uuid) -> AppResult<organization::Model> {
+    crate::transition::lock::<organization::Entity>(txn, id).await?.ok_or_else(|| AppError::not_found("政协组织不存在"))
 }
 
 pub struct NewOrganization {

@@ -5,6 +5,8 @@ use crate::{
     attachments::{pdf, png},
     both,
     helpers::{Answer, Backend, PASSWORD, TestApp, spawn_app},
+    invariants,
+    race::{self, Findings, request, together},
 };
 
 const CREATE: &str = "mutation($i: CreateBriefingInput!) { createBriefing(input: $i) { id status } }";
@@ -170,6 +172,7 @@ async fn audience_rules(backend: Backend) {
         stats.data()["briefing"]["history"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(actions, vec!["CREATED", "PUBLISHED", "WITHDRAWN"]);
     assert_eq!(stats.data()["briefing"]["history"][2]["note"], "内容有误");
+    invariants::check(&o.app).await;
 }
 both!(audience_rules);
 
@@ -245,6 +248,7 @@ async fn read_receipts_and_counts(backend: Backend) {
     );
     names.sort();
     assert_eq!(names, vec!["丁委员", "乙委员", "系统管理员"]);
+    invariants::check(&o.app).await;
 }
 both!(read_receipts_and_counts);
 
@@ -290,6 +294,7 @@ async fn pagination_is_stable_while_publishing(backend: Backend) {
     assert_eq!(seen, expected, "no duplicates, nothing skipped");
     o.feed(0, json!({ "after": "bogus" })).await.refused("BAD_USER_INPUT");
     o.feed(0, json!({ "first": 500 })).await.refused("BAD_USER_INPUT");
+    invariants::check(&o.app).await;
 }
 both!(pagination_is_stable_while_publishing);
 
@@ -337,6 +342,7 @@ async fn search_finds_chinese_substrings(backend: Backend) {
     let open = o.app.gql(Some(&o.tokens[1]), ONE, json!({ "id": cw })).await;
     assert!(open.data()["briefing"]["watermark"].is_null());
     assert!(open.data()["briefing"]["previewText"].as_str().unwrap().starts_with("通报全市创卫"));
+    invariants::check(&o.app).await;
 }
 both!(search_finds_chinese_substrings);
 
@@ -380,6 +386,7 @@ async fn spam_is_refused_with_the_span(backend: Backend) {
     let body =
         o.app.gql(Some(&o.tokens[0]), "query($id: ID!) { briefing(id: $id) { body } }", json!({ "id": id })).await;
     assert_eq!(body.data()["briefing"]["body"], "市长、市政协主席等市领导分别参加了视察和座谈。");
+    invariants::check(&o.app).await;
 }
 both!(spam_is_refused_with_the_span);
 
@@ -417,6 +424,7 @@ async fn office_only_operations_and_fields(backend: Backend) {
         )
         .await;
     assert_eq!(managed.data()["managedBriefings"]["totalCount"], 1);
+    invariants::check(&o.app).await;
 }
 both!(office_only_operations_and_fields);
 
@@ -457,6 +465,7 @@ async fn bad_input_saves_nothing(backend: Backend) {
         no_audience
     );
     assert_eq!(o.app.count_rows("briefing").await, 1);
+    invariants::check(&o.app).await;
 }
 both!(bad_input_saves_nothing);
 
@@ -503,5 +512,123 @@ async fn expired_briefings_leave_the_feed(backend: Backend) {
     let count = o.app.gql(Some(&o.tokens[0]), "{ unreadBriefingCount }", json!({})).await;
     assert_eq!(count.data()["unreadBriefingCount"], 1);
     o.app.gql(Some(&o.tokens[0]), ONE, json!({ "id": id })).await.refused("NOT_FOUND");
+    invariants::check(&o.app).await;
 }
 both!(expired_briefings_leave_the_feed);
+
+/// The whole workflow of one briefing: edits of a draft and of what is published (the
+/// audience narrowed takes it away from who left it), withdrawal, publication again with
+/// the first publication time and the read receipts kept; every step in the history, and
+/// steps from the wrong state refused as CONFLICT.
+async fn edited_withdrawn_and_published_again(backend: Backend) {
+    let o = org(backend).await;
+    let admin = &o.admin;
+    let update = "mutation($id: ID!, $i: UpdateBriefingInput!) { updateBriefing(id: $id, input: $i) { id status } }";
+    let withdraw = "mutation($id: ID!) { withdrawBriefing(id: $id) { status } }";
+    let id = o.create(input("草稿", json!({ "everyone": true }))).await;
+    o.app.gql(Some(admin), update, json!({ "id": id, "i": { "title": "致全体委员" } })).await.data();
+    o.app.gql(Some(admin), withdraw, json!({ "id": id })).await.refused("CONFLICT");
+    let first = o.publish(&id).await;
+    let published_at = first.data()["publishBriefing"]["publishedAt"].clone();
+    o.app.gql(Some(&o.tokens[1]), READ, json!({ "id": id })).await.data();
+    assert!(o.feed_ids(1).await.contains(&id));
+
+    // Narrowed to the standing committee: 乙 (not on it) no longer has it, 甲 still has.
+    let narrowed =
+        o.app.gql(Some(admin), update, json!({ "id": id, "i": { "audience": { "standingCommittee": true } } })).await;
+    assert_eq!(narrowed.data()["updateBriefing"]["status"], "PUBLISHED");
+    assert!(!o.feed_ids(1).await.contains(&id), "乙 left the audience");
+    o.app.gql(Some(&o.tokens[1]), ONE, json!({ "id": id })).await.refused("NOT_FOUND");
+    assert_eq!(o.feed_ids(0).await, vec![id.clone()], "甲 is on the standing committee");
+    let stats = "query($id: ID!) { briefing(id: $id) { status publishedAt readStats { audienceSize readCount } history { action } } }";
+    let s = o.app.gql(Some(admin), stats, json!({ "id": id })).await;
+    assert_eq!(s.data()["briefing"]["readStats"]["audienceSize"], 2, "甲 and 丙");
+    invariants::check(&o.app).await;
+
+    o.app.gql(Some(admin), withdraw, json!({ "id": id })).await.data();
+    o.app.gql(Some(admin), withdraw, json!({ "id": id })).await.refused("CONFLICT");
+    assert!(o.feed_ids(0).await.is_empty());
+    // Widened again while withdrawn, then published again: 乙 gets it back, still read.
+    o.app.gql(Some(admin), update, json!({ "id": id, "i": { "audience": { "everyone": true } } })).await.data();
+    o.publish(&id).await.data();
+    o.publish(&id).await.refused("CONFLICT");
+    let again =
+        o.app.gql(Some(&o.tokens[1]), "query($id: ID!) { briefing(id: $id) { isRead } }", json!({ "id": id })).await;
+    assert_eq!(again.data()["briefing"]["isRead"], true, "the receipt was kept");
+    let s = o.app.gql(Some(admin), stats, json!({ "id": id })).await;
+    let b = &s.data()["briefing"];
+    assert_eq!(b["status"], "PUBLISHED");
+    assert_eq!(b["publishedAt"], published_at, "the first publication time stays");
+    assert_eq!(b["readStats"]["audienceSize"], 5);
+    assert_eq!(b["readStats"]["readCount"], 1);
+    let actions: Vec<&str> = b["history"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, vec!["CREATED", "UPDATED", "PUBLISHED", "UPDATED", "WITHDRAWN", "UPDATED", "PUBLISHED"]);
+    o.app
+        .gql(Some(admin), "mutation($id: ID!) { deleteBriefing(id: $id) { id } }", json!({ "id": id }))
+        .await
+        .refused("CONFLICT");
+    invariants::check(&o.app).await;
+}
+both!(edited_withdrawn_and_published_again);
+
+/// A member leaves the standing committee at the instant a briefing to the standing
+/// committee is published, 20 times: whichever commits first, the recipients end equal to
+/// the audience (the publication saw the membership before or after the change, never
+/// half of it), and the member does not see the briefing.
+async fn leaving_the_standing_committee_while_a_briefing_is_published(backend: Backend) {
+    let o = org(backend).await;
+    let mut findings = Findings::new("leaving_the_standing_committee_while_a_briefing_is_published");
+    let admin = &o.admin;
+    let members =
+        o.app.gql(Some(admin), "{ members(first: 10) { edges { node { id user { id } } } } }", json!({})).await;
+    let membership = members.data()["members"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["node"]["user"]["id"] == o.users[0].as_str())
+        .map(|e| e["node"]["id"].as_str().unwrap().to_owned())
+        .unwrap();
+    let standing = |on: bool| json!({ "id": membership, "i": { "standingCommittee": on } });
+    let update = "mutation($id: ID!, $i: UpdateMembershipInput!) { updateMembership(id: $id, input: $i) { id } }";
+    for round in 0..20 {
+        // 甲 is back on the standing committee; a confidential briefing to it waits.
+        o.app.gql(Some(admin), update, standing(true)).await.data();
+        let mut b = input(&format!("常委会内部通报{round}"), json!({ "standingCommittee": true }));
+        b["confidential"] = json!(true);
+        let id = o.create(b).await;
+        let answers = together(
+            &o.app,
+            vec![request(admin, update, standing(false)), request(admin, PUBLISH, json!({ "id": id }))],
+        )
+        .await;
+        let mut bad = Vec::new();
+        for (what, a) in ["the membership change", "the publication"].iter().zip(&answers) {
+            if !race::succeeded(a) {
+                bad.push(format!("{what}: {}", race::outcome(a)));
+            }
+        }
+        if o.feed_ids(0).await.contains(&id) {
+            bad.push("甲 left the standing committee but has the briefing in the feed".into());
+        }
+        let seen = o.app.gql(Some(&o.tokens[0]), ONE, json!({ "id": id })).await;
+        if race::code(&seen).as_deref() != Some("NOT_FOUND") {
+            bad.push(format!("甲 reads the briefing by id: {}", race::outcome(&seen)));
+        }
+        let stats = o
+            .app
+            .gql(
+                Some(admin),
+                "query($id: ID!) { briefing(id: $id) { readStats { audienceSize } } }",
+                json!({ "id": id }),
+            )
+            .await;
+        let size = stats.data()["briefing"]["readStats"]["audienceSize"].clone();
+        if size != 1 {
+            bad.push(format!("audienceSize {size}, expected 1 (丙 alone)"));
+        }
+        bad.extend(invariants::violations(&o.app).await);
+        findings.round(round, bad);
+    }
+    findings.finish(&o.app).await;
+}
+both!(leaving_the_standing_committee_while_a_briefing_is_published);

@@ -1,0 +1,121 @@
+//! What members and the office read: the feed, one briefing, the badge, the office's list.
+use async_graphql::{Context, ID, InputObject, Object, Result};
+
+use super::types::{Briefing, BriefingStatus};
+use crate::{
+    briefings::{
+        policy,
+        service::{self, FeedCursor, FeedFilter, ManagedFilter},
+    },
+    error::AppError,
+    graphql::{
+        context::{ContextExt, parse_id},
+        loaders::{self, AttachmentsOf, UserKey},
+        pagination::{Page, TotalCount, connection, decode_cursor, page_size},
+    },
+};
+use entity::briefing;
+
+#[derive(InputObject, Default)]
+pub struct BriefingFeedFilter {
+    /// 只看未读
+    #[graphql(default)]
+    pub unread_only: bool,
+    pub category: Option<String>,
+    pub source: Option<String>,
+    /// 在标题、摘要和正文中查找（支持中文任意子串）
+    pub search: Option<String>,
+}
+
+#[derive(InputObject, Default)]
+pub struct ManagedBriefingFilter {
+    pub status: Option<BriefingStatus>,
+    pub category: Option<String>,
+    /// 按标题查找
+    pub search: Option<String>,
+}
+
+#[derive(Default)]
+pub struct BriefingQuery;
+
+/// Loads the authors and attachments of a page in one query each, when they are asked for.
+async fn prime_edges<'a>(ctx: &Context<'_>, page: impl Iterator<Item = &'a briefing::Model>) -> Result<(), AppError> {
+    let node = ctx.look_ahead().field("edges").field("node");
+    let page: Vec<&briefing::Model> = page.collect();
+    if node.field("author").exists() {
+        loaders::prime(ctx, page.iter().map(|b| UserKey(b.created_by))).await?;
+    }
+    if node.field("attachments").exists() {
+        loaders::prime(ctx, page.iter().map(|b| AttachmentsOf(b.id))).await?;
+    }
+    Ok(())
+}
+
+/// Whether the client asked for `totalCount` (counting costs a query).
+fn wants_total(ctx: &Context<'_>) -> bool {
+    ctx.look_ahead().field("totalCount").exists()
+}
+
+#[Object]
+impl BriefingQuery {
+    /// 我的通报：发给我的已发布通报，置顶在前，再按发布时间从新到旧
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    async fn briefings(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<BriefingFeedFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Page<Briefing>> {
+        let viewer = ctx.viewer()?;
+        let limit = page_size(first)?;
+        let cursor = after.as_deref().map(FeedCursor::decode).transpose()?;
+        let f = filter.unwrap_or_default();
+        let filter =
+            FeedFilter { unread_only: f.unread_only, category: f.category, source: f.source, search: f.search };
+        let db = &ctx.state()?.db;
+        let page = service::feed(db, viewer, &filter, cursor, limit).await?;
+        prime_edges(ctx, page.rows.iter().map(|(_, b)| b)).await?;
+        let total = if wants_total(ctx) { service::feed_total(db, viewer, &filter).await? } else { 0 };
+        let mut out = Page::with_additional_fields(cursor.is_some(), page.has_next, TotalCount { total_count: total });
+        out.edges.extend(page.rows.into_iter().map(|(receipt, model)| {
+            async_graphql::connection::Edge::new(
+                FeedCursor::of(&receipt).encode(),
+                Briefing { model, receipt: Some(receipt) },
+            )
+        }));
+        Ok(out)
+    }
+
+    /// 查看一则通报；不在通报对象中的人得到 NOT_FOUND
+    async fn briefing(&self, ctx: &Context<'_>, id: ID) -> Result<Briefing> {
+        let viewer = ctx.viewer()?;
+        let (model, receipt) = policy::visible(&ctx.state()?.db, viewer, parse_id(&id, "id")?).await?;
+        Ok(Briefing { model, receipt })
+    }
+
+    /// 未读通报数（角标）
+    async fn unread_briefing_count(&self, ctx: &Context<'_>) -> Result<u64> {
+        let viewer = ctx.viewer()?;
+        Ok(service::unread_count(&ctx.state()?.db, viewer).await?)
+    }
+
+    /// 本组织全部通报，含草稿（机关工作人员、管理员），新的在前
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    async fn managed_briefings(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ManagedBriefingFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Page<Briefing>> {
+        let viewer = ctx.viewer()?;
+        let limit = page_size(first)?;
+        let cursor = decode_cursor(after.as_deref())?;
+        let f = filter.unwrap_or_default();
+        let filter = ManagedFilter { status: f.status.map(Into::into), category: f.category, search: f.search };
+        let (rows, total) = service::managed_list(&ctx.state()?.db, viewer, &filter, cursor, limit).await?;
+        prime_edges(ctx, rows.iter()).await?;
+        Ok(connection(rows, limit, total, cursor.is_some(), |b| b.id, |model| Briefing { model, receipt: None }))
+    }
+}

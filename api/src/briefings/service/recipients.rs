@@ -1,0 +1,197 @@
+//! The audience made concrete: one recipient row per person a published briefing is for,
+//! carrying their read receipt and copies of the briefing's feed order (pinned, published
+//! at, expires at), so that a feed is one index range per person.
+//!
+//! Rows follow the audience in both directions and are never deleted: a person who leaves
+//! the audience (a changed membership, or none) keeps an inactive row with their read
+//! history, and gets it back, still read, when they are in the audience again. Everything
+//! here runs in the write transaction of a step that holds the organization's lock
+//! (`organizations::service::lock_organization`): publications and edits resolving the
+//! audience, and membership changes recomputing one person's rows, never interleave.
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, FromQueryResult, QueryFilter,
+    QuerySelect, sea_query::Expr,
+};
+use uuid::Uuid;
+
+use super::CHUNK;
+use crate::{
+    audience::{self, Audience},
+    error::AppResult,
+};
+use entity::{BriefingStatus, briefing, briefing_recipient, membership};
+
+/// What a recipient row copies from its briefing.
+#[derive(Debug, FromQueryResult)]
+struct Copied {
+    id: Uuid,
+    organization_id: Uuid,
+    audience: serde_json::Value,
+    pinned: bool,
+    expires_at: Option<DateTime<Utc>>,
+    published_at: Option<DateTime<Utc>>,
+    updated_at: DateTime<Utc>,
+}
+
+impl Copied {
+    fn of(b: &briefing::Model) -> Self {
+        Self {
+            id: b.id,
+            organization_id: b.organization_id,
+            audience: b.audience.clone(),
+            pinned: b.pinned,
+            expires_at: b.expires_at,
+            published_at: b.published_at,
+            updated_at: b.updated_at,
+        }
+    }
+
+    fn published_at(&self) -> DateTime<Utc> {
+        self.published_at.unwrap_or(self.updated_at)
+    }
+
+    fn row(&self, user: Uuid) -> briefing_recipient::ActiveModel {
+        briefing_recipient::ActiveModel {
+            briefing_id: Set(self.id),
+            user_id: Set(user),
+            organization_id: Set(self.organization_id),
+            active: Set(true),
+            pinned: Set(self.pinned),
+            published_at: Set(self.published_at()),
+            expires_at: Set(self.expires_at),
+            read_at: Set(None),
+        }
+    }
+}
+
+/// The people the briefing's audience rules name today.
+pub(super) async fn audience_of(txn: &DatabaseTransaction, b: &briefing::Model) -> AppResult<HashSet<Uuid>> {
+    let rules = Audience::from_json(&b.audience);
+    Ok(audience::resolve(txn, b.organization_id, &rules).await?.into_iter().collect())
+}
+
+/// Makes the recipient rows match the briefing: its audience today while published, all
+/// inactive otherwise; the ordering keys are copied onto every row.
+pub(super) async fn sync(txn: &DatabaseTransaction, b: &briefing::Model) -> AppResult<()> {
+    let wanted = if b.status == BriefingStatus::Published { audience_of(txn, b).await? } else { HashSet::new() };
+    sync_to(txn, b, &wanted).await
+}
+
+/// [`sync`] with the audience already resolved (in this transaction).
+pub(super) async fn sync_to(txn: &DatabaseTransaction, b: &briefing::Model, wanted: &HashSet<Uuid>) -> AppResult<()> {
+    let copied = Copied::of(b);
+    briefing_recipient::Entity::update_many()
+        .col_expr(briefing_recipient::Column::Active, Expr::value(false))
+        .col_expr(briefing_recipient::Column::Pinned, Expr::value(b.pinned))
+        .col_expr(briefing_recipient::Column::PublishedAt, Expr::value(copied.published_at()))
+        .col_expr(briefing_recipient::Column::ExpiresAt, Expr::value(b.expires_at))
+        .filter(briefing_recipient::Column::BriefingId.eq(b.id))
+        .exec(txn)
+        .await?;
+    if b.status != BriefingStatus::Published || wanted.is_empty() {
+        return Ok(());
+    }
+    let existing: HashSet<Uuid> = briefing_recipient::Entity::find()
+        .select_only()
+        .column(briefing_recipient::Column::UserId)
+        .filter(briefing_recipient::Column::BriefingId.eq(b.id))
+        .into_tuple::<Uuid>()
+        .all(txn)
+        .await?
+        .into_iter()
+        .collect();
+    let keep: Vec<Uuid> = wanted.intersection(&existing).copied().collect();
+    let this_briefing = Condition::all().add(briefing_recipient::Column::BriefingId.eq(b.id));
+    set_active(txn, this_briefing, briefing_recipient::Column::UserId, &keep, true).await?;
+    let new: Vec<briefing_recipient::ActiveModel> = wanted.difference(&existing).map(|u| copied.row(*u)).collect();
+    for chunk in new.chunks(CHUNK) {
+        briefing_recipient::Entity::insert_many(chunk.to_vec()).exec(txn).await?;
+    }
+    Ok(())
+}
+
+/// Turns rows on or off: within `scope` (one briefing's rows, or one person's), those whose
+/// `by` column is one of `ids`.
+async fn set_active(
+    txn: &DatabaseTransaction,
+    scope: Condition,
+    by: briefing_recipient::Column,
+    ids: &[Uuid],
+    active: bool,
+) -> AppResult<()> {
+    for chunk in ids.chunks(CHUNK) {
+        briefing_recipient::Entity::update_many()
+            .col_expr(briefing_recipient::Column::Active, Expr::value(active))
+            .filter(scope.clone())
+            .filter(by.is_in(chunk.iter().copied()))
+            .exec(txn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// After a membership of `user` in `org` was added, changed or removed (`now` is the
+/// membership as it is, `None` once removed): the person's rows for the organization's
+/// live briefings become active exactly where the audience includes them now. Removal
+/// turns all of them off. Read receipts stay either way.
+///
+/// The caller holds the organization's lock (see the module comment).
+pub async fn membership_changed(
+    txn: &DatabaseTransaction,
+    user: Uuid,
+    org: Uuid,
+    now: Option<&membership::Model>,
+) -> AppResult<()> {
+    let Some(m) = now else {
+        briefing_recipient::Entity::update_many()
+            .col_expr(briefing_recipient::Column::Active, Expr::value(false))
+            .filter(briefing_recipient::Column::UserId.eq(user))
+            .filter(briefing_recipient::Column::OrganizationId.eq(org))
+            .filter(briefing_recipient::Column::Active.eq(true))
+            .exec(txn)
+            .await?;
+        return Ok(());
+    };
+    use briefing::Column as B;
+    let live: Vec<Copied> = briefing::Entity::find()
+        .select_only()
+        .columns([B::Id, B::OrganizationId, B::Audience, B::Pinned, B::ExpiresAt, B::PublishedAt, B::UpdatedAt])
+        .filter(B::OrganizationId.eq(org))
+        .filter(B::Status.eq(BriefingStatus::Published))
+        .filter(Condition::any().add(B::ExpiresAt.is_null()).add(B::ExpiresAt.gt(Utc::now())))
+        .into_model::<Copied>()
+        .all(txn)
+        .await?;
+    let rows: HashMap<Uuid, bool> = briefing_recipient::Entity::find()
+        .select_only()
+        .column(briefing_recipient::Column::BriefingId)
+        .column(briefing_recipient::Column::Active)
+        .filter(briefing_recipient::Column::UserId.eq(user))
+        .filter(briefing_recipient::Column::OrganizationId.eq(org))
+        .into_tuple::<(Uuid, bool)>()
+        .all(txn)
+        .await?
+        .into_iter()
+        .collect();
+    let (mut on, mut off, mut new) = (Vec::new(), Vec::new(), Vec::new());
+    for b in &live {
+        let wanted = Audience::from_json(&b.audience).includes(m);
+        match (rows.get(&b.id), wanted) {
+            (Some(false), true) => on.push(b.id),
+            (Some(true), false) => off.push(b.id),
+            (None, true) => new.push(b.row(user)),
+            _ => {}
+        }
+    }
+    let (theirs, by) =
+        (Condition::all().add(briefing_recipient::Column::UserId.eq(user)), briefing_recipient::Column::BriefingId);
+    set_active(txn, theirs.clone(), by, &on, true).await?;
+    set_active(txn, theirs, by, &off, false).await?;
+    for chunk in new.chunks(CHUNK) {
+        briefing_recipient::Entity::insert_many(chunk.to_vec()).exec(txn).await?;
+    }
+    Ok(())
+}
