@@ -19,7 +19,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::{
     ActiveEnum, ActiveModelTrait, ActiveValue, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IdenStatic,
     Iterable, PrimaryKeyTrait, QueryFilter, QuerySelect,
-    sea_query::{Expr, ExprTrait, LockType, SimpleExpr},
+    sea_query::{Alias, Expr, ExprTrait, LockType, Query, SimpleExpr},
 };
 use uuid::Uuid;
 
@@ -52,6 +52,102 @@ pub trait Stateful {
         key: Self::Key,
         entry: &Entry<'_, Self::Status>,
     ) -> impl Future<Output = AppResult<()>> + Send;
+}
+
+/// The `Stateful` items of a record found by its `id`, with `status`, `version` and
+/// `updated_at` columns — every kind but the few keyed by two ids. `$m` is the entity's
+/// module (`proposal`, `visit`, …).
+#[macro_export]
+macro_rules! keyed_by_id {
+    ($m:ident) => {
+        type Key = uuid::Uuid;
+        fn filter(key: uuid::Uuid) -> sea_orm::Condition {
+            use sea_orm::ColumnTrait;
+            sea_orm::Condition::all().add($m::Column::Id.eq(key))
+        }
+        fn subject_id(key: uuid::Uuid) -> uuid::Uuid {
+            key
+        }
+        fn status_column() -> $m::Column {
+            $m::Column::Status
+        }
+        fn version_column() -> $m::Column {
+            $m::Column::Version
+        }
+    };
+}
+
+/// A timeline table. Every one has `id, <subject>, action, from_status, to_status,
+/// actor_id, at, note`; the visit's also names the participant a step concerns.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeline {
+    pub table: &'static str,
+    /// The column naming the record, e.g. `proposal_id`.
+    pub subject: &'static str,
+}
+
+impl Timeline {
+    /// Writes a step of `subject` with the entry's from and to.
+    pub async fn write<S>(self, db: &impl ConnectionTrait, subject: Uuid, e: &Entry<'_, S>) -> AppResult<()>
+    where
+        S: ActiveEnum<Value = String> + Copy,
+    {
+        self.insert(db, subject, e, e.from_value(), e.to_value(), None).await
+    }
+
+    /// Writes a step of something inside the record (an assignment of a proposal), whose
+    /// own states are not the record's: no from and to on the record's timeline.
+    pub async fn write_inner<S>(self, db: &impl ConnectionTrait, subject: Uuid, e: &Entry<'_, S>) -> AppResult<()> {
+        self.insert(db, subject, e, None, None, None).await
+    }
+
+    /// Writes a step of one person's part in the record (a sign-up for a visit), naming them.
+    pub async fn write_for<S>(
+        self,
+        db: &impl ConnectionTrait,
+        subject: Uuid,
+        person: (&'static str, Uuid),
+        e: &Entry<'_, S>,
+    ) -> AppResult<()>
+    where
+        S: ActiveEnum<Value = String> + Copy,
+    {
+        self.insert(db, subject, e, e.from_value(), e.to_value(), Some(person)).await
+    }
+
+    async fn insert<S>(
+        self,
+        db: &impl ConnectionTrait,
+        subject: Uuid,
+        e: &Entry<'_, S>,
+        from: Option<String>,
+        to: Option<String>,
+        person: Option<(&'static str, Uuid)>,
+    ) -> AppResult<()> {
+        let mut columns: Vec<Alias> =
+            ["id", self.subject, "action", "from_status", "to_status", "actor_id", "at", "note"]
+                .into_iter()
+                .map(Alias::new)
+                .collect();
+        let mut values: Vec<SimpleExpr> = vec![
+            Uuid::now_v7().into(),
+            subject.into(),
+            e.action.to_owned().into(),
+            from.into(),
+            to.into(),
+            e.actor.into(),
+            e.at.into(),
+            e.note.clone().into(),
+        ];
+        if let Some((column, id)) = person {
+            columns.push(Alias::new(column));
+            values.push(id.into());
+        }
+        let mut insert = Query::insert();
+        insert.into_table(Alias::new(self.table)).columns(columns).values(values).map_err(AppError::internal)?;
+        db.execute_raw(db.get_database_backend().build(&insert)).await?;
+        Ok(())
+    }
 }
 
 /// One line of a timeline: who did what, when, and the status before and after.

@@ -1,44 +1,34 @@
 //! How the proposal and its assignments take part in the one transition mechanism
 //! (`crate::transition`): their keys, columns, and the timeline their steps are written to.
-use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait};
 use uuid::Uuid;
 
 use crate::{
     error::AppResult,
-    transition::{Entry, Stateful},
+    keyed_by_id,
+    transition::{Entry, Stateful, Timeline},
 };
-use entity::{
-    AssignmentStatus, CoSignStatus, ProposalStatus, proposal, proposal_assignment, proposal_cosigner, proposal_event,
-};
+use entity::{AssignmentStatus, CoSignStatus, ProposalStatus, proposal, proposal_assignment, proposal_cosigner};
 
 /// 提案.
 pub struct ProposalRecord;
 
+/// The proposal's timeline, which its people read as `Proposal.timeline`.
+const TIMELINE: Timeline = Timeline { table: "proposal_event", subject: "proposal_id" };
+
 impl Stateful for ProposalRecord {
     type Entity = proposal::Entity;
     type Status = ProposalStatus;
-    type Key = Uuid;
+    keyed_by_id!(proposal);
 
     const SUBJECT: &'static str = "proposal";
     const NOUN: &'static str = "提案";
 
-    fn filter(key: Uuid) -> Condition {
-        Condition::all().add(proposal::Column::Id.eq(key))
-    }
-    fn subject_id(key: Uuid) -> Uuid {
-        key
-    }
-    fn status_column() -> proposal::Column {
-        proposal::Column::Status
-    }
-    fn version_column() -> proposal::Column {
-        proposal::Column::Version
-    }
     fn updated_at_column() -> Option<proposal::Column> {
         Some(proposal::Column::UpdatedAt)
     }
     async fn write_timeline(db: &impl ConnectionTrait, key: Uuid, e: &Entry<'_, ProposalStatus>) -> AppResult<()> {
-        write(db, key, e.action, e.from_value(), e.to_value(), e).await
+        TIMELINE.write(db, key, e).await
     }
 }
 
@@ -85,31 +75,8 @@ impl Stateful for AssignmentRecord {
         if e.to == Some(AssignmentStatus::Assigned) && e.from == Some(AssignmentStatus::Replied) {
             return Ok(());
         }
-        write(db, key.proposal, e.action, None, None, e).await
+        TIMELINE.write_inner(db, key.proposal, e).await
     }
-}
-
-async fn write<S>(
-    db: &impl ConnectionTrait,
-    proposal: Uuid,
-    action: &str,
-    from: Option<String>,
-    to: Option<String>,
-    e: &Entry<'_, S>,
-) -> AppResult<()> {
-    proposal_event::Entity::insert(proposal_event::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        proposal_id: Set(proposal),
-        action: Set(action.to_owned()),
-        from_status: Set(from),
-        to_status: Set(to),
-        actor_id: Set(e.actor),
-        at: Set(e.at),
-        note: Set(e.note.clone()),
-    })
-    .exec_without_returning(db)
-    .await?;
-    Ok(())
 }
 
 /// A member's invitation to co-sign (联名邀请). Its steps show on the proposal's timeline.
@@ -151,6 +118,6 @@ impl Stateful for CoSignRecord {
         if e.to == Some(CoSignStatus::Lapsed) {
             return Ok(());
         }
-        write(db, key.proposal, e.action, None, None, e).await
+        TIMELINE.write_inner(db, key.proposal, e).await
     }
 }

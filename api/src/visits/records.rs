@@ -1,42 +1,34 @@
 //! How visits and sign-ups take part in the one transition mechanism (`crate::transition`):
 //! their keys, columns, and the visit's history their steps are written to.
-use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait};
 use uuid::Uuid;
 
 use crate::{
     error::AppResult,
-    transition::{Entry, Stateful},
+    keyed_by_id,
+    transition::{Entry, Stateful, Timeline},
 };
-use entity::{ParticipantStatus, VisitStatus, visit, visit_event, visit_participant};
+use entity::{ParticipantStatus, VisitStatus, visit, visit_participant};
 
 /// 视察调研、交流考察.
 pub struct VisitRecord;
 
+/// The visit's history, which the office reads as `Visit.history`.
+const TIMELINE: Timeline = Timeline { table: "visit_event", subject: "visit_id" };
+
 impl Stateful for VisitRecord {
     type Entity = visit::Entity;
     type Status = VisitStatus;
-    type Key = Uuid;
+    keyed_by_id!(visit);
 
     const SUBJECT: &'static str = "visit";
     const NOUN: &'static str = "活动";
 
-    fn filter(key: Uuid) -> Condition {
-        Condition::all().add(visit::Column::Id.eq(key))
-    }
-    fn subject_id(key: Uuid) -> Uuid {
-        key
-    }
-    fn status_column() -> visit::Column {
-        visit::Column::Status
-    }
-    fn version_column() -> visit::Column {
-        visit::Column::Version
-    }
     fn updated_at_column() -> Option<visit::Column> {
         Some(visit::Column::UpdatedAt)
     }
     async fn write_timeline(db: &impl ConnectionTrait, key: Uuid, e: &Entry<'_, VisitStatus>) -> AppResult<()> {
-        write(db, key, None, e.from_value(), e.to_value(), e).await
+        TIMELINE.write(db, key, e).await
     }
 }
 
@@ -79,30 +71,6 @@ impl Stateful for ParticipantRecord {
         key: ParticipantKey,
         e: &Entry<'_, ParticipantStatus>,
     ) -> AppResult<()> {
-        write(db, key.visit, Some(key.user), e.from_value(), e.to_value(), e).await
+        TIMELINE.write_for(db, key.visit, ("participant_id", key.user), e).await
     }
-}
-
-async fn write<S>(
-    db: &impl ConnectionTrait,
-    visit: Uuid,
-    participant: Option<Uuid>,
-    from: Option<String>,
-    to: Option<String>,
-    e: &Entry<'_, S>,
-) -> AppResult<()> {
-    visit_event::Entity::insert(visit_event::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        visit_id: Set(visit),
-        action: Set(e.action.to_owned()),
-        from_status: Set(from),
-        to_status: Set(to),
-        actor_id: Set(e.actor),
-        at: Set(e.at),
-        note: Set(e.note.clone()),
-        participant_id: Set(participant),
-    })
-    .exec_without_returning(db)
-    .await?;
-    Ok(())
 }
