@@ -35,12 +35,7 @@ async fn org(backend: Backend) -> Org {
     let app = spawn_app(backend).await;
     let admin = app.admin().await;
     let city = app.current_org(&admin).await;
-    let sector =
-        app.gql(Some(&admin), "mutation { createSector(input: { name: \"经济界\" }) { id } }", json!({})).await.data()
-            ["createSector"]["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+    let sector = app.create_sector(&admin, "经济界").await;
     let people = [
         ("13900001001", "甲委员", json!({ "sectorId": sector, "party": "CDL", "standingCommittee": true })),
         ("13900001002", "乙委员", json!({ "party": "CPC" })),
@@ -51,11 +46,7 @@ async fn org(backend: Backend) -> Org {
     let mut tokens = Vec::new();
     for (phone, name, extra) in people {
         let user = app.create_user(&admin, phone, name).await;
-        let mut input = json!({ "userId": user, "organizationId": city, "role": "MEMBER" });
-        for (k, v) in extra.as_object().unwrap() {
-            input[k] = v.clone();
-        }
-        app.add_membership(&admin, input).await.data();
+        app.join(&admin, &user, &city, "MEMBER", extra).await;
         users.push(user);
         tokens.push(app.login(phone, PASSWORD).await.access);
     }

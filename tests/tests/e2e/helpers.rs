@@ -331,6 +331,28 @@ impl TestApp {
         user
     }
 
+    /// A membership of `role` in `org` for an existing user, with the extra input fields
+    /// given (sector, party, standing committee, …); returns the membership's id.
+    pub async fn join(&self, token: &str, user: &str, org: &str, role: &str, extra: Value) -> String {
+        let mut input = json!({ "userId": user, "organizationId": org, "role": role });
+        for (k, v) in extra.as_object().into_iter().flatten() {
+            input[k] = v.clone();
+        }
+        let a = self.add_membership(token, input).await;
+        a.data()["addMembership"]["id"].as_str().unwrap_or_default().to_owned()
+    }
+
+    pub async fn create_sector(&self, token: &str, name: &str) -> String {
+        let a = self
+            .gql(
+                Some(token),
+                "mutation($n: String!) { createSector(input: { name: $n }) { id } }",
+                json!({ "n": name }),
+            )
+            .await;
+        a.data()["createSector"]["id"].as_str().unwrap_or_default().to_owned()
+    }
+
     pub async fn create_org(&self, token: &str, name: &str, level: &str, parent: &str) -> String {
         let a = self
             .gql(

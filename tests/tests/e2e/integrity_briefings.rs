@@ -34,12 +34,7 @@ async fn org(backend: Backend) -> Org {
     let app = spawn_app(backend).await;
     let admin = app.admin().await;
     let city = app.current_org(&admin).await;
-    let sector =
-        app.gql(Some(&admin), "mutation { createSector(input: { name: \"经济界\" }) { id } }", json!({})).await.data()
-            ["createSector"]["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+    let sector = app.create_sector(&admin, "经济界").await;
     Org { app, admin, city, sector }
 }
 
@@ -52,11 +47,7 @@ impl Org {
     }
 
     async fn join(&self, user: &str, extra: Value) -> String {
-        let mut input = json!({ "userId": user, "organizationId": self.city, "role": "MEMBER" });
-        for (k, v) in extra.as_object().unwrap() {
-            input[k] = v.clone();
-        }
-        self.app.add_membership(&self.admin, input).await.data()["addMembership"]["id"].as_str().unwrap().to_owned()
+        self.app.join(&self.admin, user, &self.city, "MEMBER", extra).await
     }
 
     async fn published(&self, title: &str, audience: Value) -> String {
