@@ -18,6 +18,8 @@ pub enum ErrorCode {
     BadUserInput,
     Conflict,
     RateLimited,
+    /// Busy or a dependency is down: retry later (`retryAfter` seconds).
+    ServiceUnavailable,
     Internal,
 }
 
@@ -30,6 +32,7 @@ impl ErrorCode {
             Self::BadUserInput => "BAD_USER_INPUT",
             Self::Conflict => "CONFLICT",
             Self::RateLimited => "RATE_LIMITED",
+            Self::ServiceUnavailable => "SERVICE_UNAVAILABLE",
             Self::Internal => "INTERNAL",
         }
     }
@@ -56,6 +59,12 @@ pub enum AppError {
         message: String,
     },
     RateLimited {
+        message: String,
+        retry_after_secs: u64,
+    },
+    /// The server is too busy for the request right now, or a dependency is down; nothing
+    /// was done, and the client may try again after `retry_after_secs`.
+    Unavailable {
         message: String,
         retry_after_secs: u64,
     },
@@ -90,6 +99,11 @@ impl AppError {
         Self::RateLimited { message: format!("{what}，请{minutes}分钟后再试"), retry_after_secs: secs.max(1) }
     }
 
+    /// `SERVICE_UNAVAILABLE`: busy, try again in `secs` seconds.
+    pub fn unavailable(message: impl Into<String>, secs: u64) -> Self {
+        Self::Unavailable { message: message.into(), retry_after_secs: secs.max(1) }
+    }
+
     pub fn code(&self) -> ErrorCode {
         match self {
             Self::Unauthenticated(_) => ErrorCode::Unauthenticated,
@@ -98,6 +112,7 @@ impl AppError {
             Self::BadInput { .. } | Self::Rejected { .. } => ErrorCode::BadUserInput,
             Self::Conflict { .. } => ErrorCode::Conflict,
             Self::RateLimited { .. } => ErrorCode::RateLimited,
+            Self::Unavailable { .. } => ErrorCode::ServiceUnavailable,
             Self::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -109,7 +124,8 @@ impl AppError {
             Self::BadInput { message, .. }
             | Self::Rejected { message, .. }
             | Self::Conflict { message, .. }
-            | Self::RateLimited { message, .. } => message,
+            | Self::RateLimited { message, .. }
+            | Self::Unavailable { message, .. } => message,
             Self::Internal(_) => "服务器内部错误，请稍后再试",
         }
     }
@@ -128,7 +144,9 @@ impl AppError {
                     ext.set("span", span.as_str());
                 }
                 Self::Conflict { field: Some(field), .. } => ext.set("field", field.as_str()),
-                Self::RateLimited { retry_after_secs, .. } => ext.set("retryAfter", *retry_after_secs),
+                Self::RateLimited { retry_after_secs, .. } | Self::Unavailable { retry_after_secs, .. } => {
+                    ext.set("retryAfter", *retry_after_secs)
+                }
                 _ => {}
             }
         })
