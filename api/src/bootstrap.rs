@@ -50,7 +50,8 @@ pub async fn first_start(state: &AppState) -> AppResult<Option<(String, Option<S
         }
     };
     let admin =
-        insert_user(&txn, NewUser { phone, name: settings.admin_name.clone(), password }, generated.is_some()).await?;
+        insert_user(&txn, NewUser { phone, name: settings.admin_name.clone(), password }, generated.is_some(), None)
+            .await?;
     insert_membership(&txn, admin.id, &org, MembershipFields { role: Some(Role::Admin), ..Default::default() }).await?;
     txn.commit().await?;
 

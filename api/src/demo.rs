@@ -139,6 +139,7 @@ pub async fn seed(state: &AppState) -> AppResult<Option<DemoSummary>> {
             &txn,
             NewUser { phone: phone.clone(), name: (*name).into(), password: password.clone() },
             false,
+            None,
         )
         .await?;
         let office = match i {
@@ -178,9 +179,13 @@ pub async fn seed(state: &AppState) -> AppResult<Option<DemoSummary>> {
     ];
     let mut office = None;
     for (phone, name, role, unit) in staff {
-        let user =
-            insert_user(&txn, NewUser { phone: phone.into(), name: name.into(), password: password.clone() }, false)
-                .await?;
+        let user = insert_user(
+            &txn,
+            NewUser { phone: phone.into(), name: name.into(), password: password.clone() },
+            false,
+            None,
+        )
+        .await?;
         if role == Role::Staff {
             office = Some(user.id);
         }

@@ -17,6 +17,12 @@ pub struct Model {
     /// Set for generated one-time passwords: the app asks the user to choose a new one.
     pub must_change_password: bool,
     pub password_changed_at: DateTimeUtc,
+    /// The organization whose office created the account: it looks after the account
+    /// until the account joins one.
+    pub created_in_organization_id: Option<Uuid>,
+    /// The organization of the account's last membership, once that ended: its admins (and
+    /// those above) look after an account that belongs nowhere.
+    pub left_organization_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

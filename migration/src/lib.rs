@@ -11,6 +11,7 @@ mod m20261126_000004_suggestions;
 mod m20261126_000005_proposals;
 mod m20261126_000006_attachments;
 mod m20261127_000007_integrity;
+mod m20261127_000008_account_stewards;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000005_proposals::Migration),
             Box::new(m20261126_000006_attachments::Migration),
             Box::new(m20261127_000007_integrity::Migration),
+            Box::new(m20261127_000008_account_stewards::Migration),
         ]
     }
 }

@@ -2,7 +2,10 @@
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 
-use super::service::{self, MemberFilter as Filter, MembershipFields, NewUser, UserChanges};
+use super::{
+    policy,
+    service::{self, MemberFilter as Filter, MembershipFields, NewUser, Person, UserChanges},
+};
 use crate::{
     error::AppError,
     graphql::{
@@ -11,9 +14,12 @@ use crate::{
         loaders::{self, HandlingUnitKey, MembershipsOf, OrganizationKey, SectorKey, UserKey},
         pagination::{Page, connection, decode_cursor, page_size},
     },
-    organizations::graphql::{HandlingUnit, Organization, Sector},
+    organizations::{
+        access::Actor,
+        graphql::{HandlingUnit, Organization, Sector},
+    },
 };
-use entity::{membership, user};
+use entity::{membership, organization, user};
 
 /// 用户：用手机号和密码登录的人
 pub struct User(pub user::Model, pub Audience);
@@ -31,10 +37,48 @@ impl User {
         Self(model, Audience::Viewer)
     }
 
-    /// Whether private fields (phone, memberships) are shown: to the user themself and to
-    /// the office.
-    fn private_visible(&self, ctx: &Context<'_>) -> bool {
-        self.1 == Audience::Themself || ctx.viewer_opt().is_some_and(|v| v.user_id == self.0.id || v.is_office())
+    /// The viewer as the rules about personal data see them (none for the user
+    /// themself right after logging in, or for a member, who never sees others' data).
+    async fn office_actor(&self, ctx: &Context<'_>) -> Result<Option<Actor>> {
+        let Some(viewer) = ctx.viewer_opt().filter(|v| v.is_office() && v.user_id != self.0.id) else {
+            return Ok(None);
+        };
+        let org = loaders::load(ctx, OrganizationKey(viewer.organization_id)).await?;
+        Ok(org.map(|org| Actor { viewer: viewer.clone(), org }))
+    }
+
+    /// The person's memberships with their organizations, through the loaders.
+    async fn held(&self, ctx: &Context<'_>) -> Result<Vec<(membership::Model, organization::Model)>> {
+        let mut held = Vec::new();
+        for m in loaders::load(ctx, MembershipsOf(self.0.id)).await?.unwrap_or_default() {
+            if let Some(org) = loaders::load(ctx, OrganizationKey(m.organization_id)).await? {
+                held.push((m, org));
+            }
+        }
+        Ok(held)
+    }
+
+    fn is_themself(&self, ctx: &Context<'_>) -> bool {
+        self.1 == Audience::Themself || ctx.viewer_opt().is_some_and(|v| v.user_id == self.0.id)
+    }
+
+    /// Whether private fields (phone, memberships) are shown: to the user themself, and to
+    /// the office of an organization where they hold a membership it manages
+    /// (`members::policy`).
+    async fn private_visible(&self, ctx: &Context<'_>) -> Result<bool> {
+        if self.is_themself(ctx) {
+            return Ok(true);
+        }
+        let Some(actor) = self.office_actor(ctx).await? else { return Ok(false) };
+        let held = self.held(ctx).await?;
+        if held.is_empty() {
+            let state = ctx.state()?;
+            let standing = service::Standing::load(&state.db, self.0.clone()).await?;
+            return Ok(standing.private_to(&actor));
+        }
+        let held: Vec<policy::Held<'_>> = held.iter().map(|(m, o)| (m, o)).collect();
+        let nowhere = policy::Unattached { created_in: None, left: None };
+        Ok(policy::sees_private(&actor, &self.0, &held, &nowhere))
     }
 }
 
@@ -47,9 +91,9 @@ impl User {
     async fn name(&self) -> &str {
         &self.0.name
     }
-    /// 手机号：仅本人、机关工作人员和管理员可见，其他人看到 null
-    async fn phone(&self, ctx: &Context<'_>) -> Option<&str> {
-        self.private_visible(ctx).then_some(self.0.phone.as_str())
+    /// 手机号：仅本人，以及其所在组织（由查看者管理的组织）的机关工作人员和管理员可见，其他人看到 null
+    async fn phone(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        Ok(self.private_visible(ctx).await?.then_some(self.0.phone.as_str()))
     }
     async fn status(&self) -> UserStatus {
         self.0.status.into()
@@ -61,13 +105,18 @@ impl User {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
-    /// 该用户在各政协组织中的身份：仅本人、机关工作人员和管理员可见
+    /// 该用户在各政协组织中的身份：本人看到全部；机关工作人员和管理员只看到其管理的组织中的身份
     async fn memberships(&self, ctx: &Context<'_>) -> Result<Option<Vec<Membership>>> {
-        if !self.private_visible(ctx) {
+        if self.is_themself(ctx) {
+            let list = loaders::load(ctx, MembershipsOf(self.0.id)).await?.unwrap_or_default();
+            return Ok(Some(list.into_iter().map(Membership).collect()));
+        }
+        if !self.private_visible(ctx).await? {
             return Ok(None);
         }
-        let list = loaders::load(ctx, MembershipsOf(self.0.id)).await?.unwrap_or_default();
-        Ok(Some(list.into_iter().map(Membership).collect()))
+        let Some(actor) = self.office_actor(ctx).await? else { return Ok(None) };
+        let shown = self.held(ctx).await?.into_iter().filter(|(_, org)| policy::shown_membership(&actor, &self.0, org));
+        Ok(Some(shown.map(|(m, _)| Membership(m)).collect()))
     }
 }
 
@@ -196,9 +245,12 @@ pub struct UpdateUserInput {
     pub password: Option<String>,
 }
 
+/// 给出 userId（本机关新建或管理的账号）或 phone（按手机号添加已有账号）其中之一
 #[derive(InputObject)]
 pub struct AddMembershipInput {
-    pub user_id: ID,
+    pub user_id: Option<ID>,
+    /// 已有账号的手机号：其他政协组织的委员加入本组织时使用
+    pub phone: Option<String>,
     pub organization_id: ID,
     pub role: Role,
     pub sector_id: Option<ID>,
@@ -284,9 +336,13 @@ impl MemberMutation {
                 input.handling_unit_id.as_ref().map(|id| parse_id(id, "handlingUnitId")).transpose()?,
             ),
         };
-        let user = parse_id(&input.user_id, "userId")?;
+        let person = match (input.user_id, input.phone) {
+            (Some(id), None) => Person::Id(parse_id(&id, "userId")?),
+            (None, Some(phone)) => Person::Phone(phone),
+            _ => return Err(AppError::bad_input("userId", "请给出 userId 或 phone 其中之一").into()),
+        };
         let org = parse_id(&input.organization_id, "organizationId")?;
-        Ok(Membership(service::add_membership(&ctx.state()?.db, &actor, user, org, fields).await?))
+        Ok(Membership(service::add_membership(&ctx.state()?.db, &actor, person, org, fields).await?))
     }
 
     async fn update_membership(&self, ctx: &Context<'_>, id: ID, input: UpdateMembershipInput) -> Result<Membership> {

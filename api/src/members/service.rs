@@ -9,6 +9,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::policy;
 use crate::{
     auth::{password, sessions::Sessions},
     briefings::service as briefings,
@@ -52,11 +53,13 @@ pub struct NewUser {
     pub password: String,
 }
 
-/// Inserts a user without permission checks (bootstrap, demo data, and `create_user`).
+/// Inserts a user without permission checks (bootstrap, demo data, and `create_user`);
+/// `created_in` is the organization whose office looks after the account until it joins one.
 pub async fn insert_user(
     db: &impl ConnectionTrait,
     input: NewUser,
     must_change_password: bool,
+    created_in: Option<Uuid>,
 ) -> AppResult<user::Model> {
     let phone = phone::normalize(&input.phone, "phone")?;
     let name = clean_name(&input.name, "name")?;
@@ -71,6 +74,8 @@ pub async fn insert_user(
         status: Set(UserStatus::Active),
         must_change_password: Set(must_change_password),
         password_changed_at: Set(now),
+        created_in_organization_id: Set(created_in),
+        left_organization_id: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -81,19 +86,61 @@ pub async fn insert_user(
 
 pub async fn create_user(db: &impl ConnectionTrait, actor: &Actor, input: NewUser) -> AppResult<user::Model> {
     require(actor.viewer.is_office())?;
-    insert_user(db, input, false).await
+    insert_user(db, input, false, Some(actor.org.id)).await
 }
 
-/// A user may be changed by whoever manages every one of their memberships; a user with
-/// none yet (just created) by any staff or admin.
+/// A person as the rules about their account see them: the memberships they hold (with
+/// their organizations) and, when they hold none, where the account came from.
+pub struct Standing {
+    pub person: user::Model,
+    pub held: Vec<(membership::Model, organization::Model)>,
+    pub created_in: Option<organization::Model>,
+    pub left: Option<organization::Model>,
+}
+
+impl Standing {
+    pub async fn load(db: &impl ConnectionTrait, person: user::Model) -> AppResult<Self> {
+        let memberships = memberships_of(db, person.id).await?;
+        let mut ids: Vec<Uuid> = memberships.iter().map(|m| m.organization_id).collect();
+        ids.extend(person.created_in_organization_id);
+        ids.extend(person.left_organization_id);
+        let orgs: Vec<organization::Model> =
+            organization::Entity::find().filter(organization::Column::Id.is_in(ids)).all(db).await?;
+        let org = |id: Option<Uuid>| id.and_then(|id| orgs.iter().find(|o| o.id == id).cloned());
+        let held = memberships.into_iter().filter_map(|m| org(Some(m.organization_id)).map(|o| (m, o))).collect();
+        let created_in = org(person.created_in_organization_id);
+        let left = org(person.left_organization_id);
+        Ok(Self { person, held, created_in, left })
+    }
+
+    fn held(&self) -> Vec<policy::Held<'_>> {
+        self.held.iter().map(|(m, o)| (m, o)).collect()
+    }
+
+    fn unattached(&self) -> policy::Unattached<'_> {
+        policy::Unattached { created_in: self.created_in.as_ref(), left: self.left.as_ref() }
+    }
+
+    pub fn looked_after_by(&self, actor: &Actor) -> bool {
+        policy::looks_after(actor, &self.person, &self.held(), &self.unattached())
+    }
+
+    pub fn private_to(&self, actor: &Actor) -> bool {
+        policy::sees_private(actor, &self.person, &self.held(), &self.unattached())
+    }
+}
+
+/// The account, if the actor looks after it (see `policy::looks_after`); `FORBIDDEN`
+/// when they only see it, `NOT_FOUND` when they do not even see it.
 async fn require_manages_user(db: &impl ConnectionTrait, actor: &Actor, target: Uuid) -> AppResult<user::Model> {
     require(actor.viewer.is_office())?;
     let found = user::Entity::find_by_id(target).one(db).await?.ok_or_else(|| AppError::not_found("用户不存在"))?;
-    for m in memberships_of(db, target).await? {
-        let org = find_org(db, m.organization_id, "id").await?;
-        require(can_grant(actor, &org, m.role))?;
+    let standing = Standing::load(db, found).await?;
+    if !standing.private_to(actor) {
+        return Err(AppError::not_found("用户不存在"));
     }
-    Ok(found)
+    require(standing.looked_after_by(actor))?;
+    Ok(standing.person)
 }
 
 pub struct UserChanges {
@@ -221,12 +268,20 @@ fn apply_fields(am: &mut membership::ActiveModel, f: MembershipFields) {
     }
 }
 
+/// Whom a membership is for: an account the office looks after (by id), or an existing
+/// account linked by its phone number — which whoever links it then knows anyway — so an
+/// office cannot attach a stranger by a bare id and read their personal data.
+pub enum Person {
+    Id(Uuid),
+    Phone(String),
+}
+
 /// Adds a membership, with the recipient rows of the briefings now addressed to the
 /// person, in one write transaction.
 pub async fn add_membership(
     db: &DatabaseConnection,
     actor: &Actor,
-    user_id: Uuid,
+    person: Person,
     organization_id: Uuid,
     fields: MembershipFields,
 ) -> AppResult<membership::Model> {
@@ -234,7 +289,22 @@ pub async fn add_membership(
     let txn = db::write(db).await?;
     let org = find_org(&txn, organization_id, "organizationId").await?;
     require(can_grant(actor, &org, role))?;
-    user::Entity::find_by_id(user_id).one(&txn).await?.ok_or_else(|| AppError::bad_input("userId", "用户不存在"))?;
+    let user_id = match person {
+        Person::Id(id) => {
+            let found = user::Entity::find_by_id(id).one(&txn).await?;
+            let found = found.ok_or_else(|| AppError::bad_input("userId", "用户不存在"))?;
+            let standing = Standing::load(&txn, found).await?;
+            if !standing.looked_after_by(actor) {
+                return Err(AppError::bad_input("userId", "该用户不由本机关管理，请用手机号添加已有账号"));
+            }
+            id
+        }
+        Person::Phone(raw) => {
+            let phone = phone::normalize(&raw, "phone")?;
+            let found = user::Entity::find().filter(user::Column::Phone.eq(&phone)).one(&txn).await?;
+            found.ok_or_else(|| AppError::bad_input("phone", "该手机号尚未注册，请先新建用户"))?.id
+        }
+    };
     let inserted = insert_membership(&txn, user_id, &org, fields).await?;
     txn.commit().await?;
     Ok(inserted)
@@ -336,6 +406,14 @@ pub async fn remove_membership(
         return Err(AppError::bad_input("id", "不能移除自己当前使用的身份"));
     }
     membership::Entity::delete_by_id(found.id).exec(&txn).await?;
+    if memberships_of(&txn, found.user_id).await?.is_empty() {
+        // Belonging nowhere now, the account is looked after by this organization's admins.
+        user::Entity::update_many()
+            .col_expr(user::Column::LeftOrganizationId, Expr::value(Some(found.organization_id)))
+            .filter(user::Column::Id.eq(found.user_id))
+            .exec(&txn)
+            .await?;
+    }
     briefings::membership_changed(&txn, found.user_id, found.organization_id, None).await?;
     txn.commit().await?;
     sessions.apply_membership_change(found.user_id, found.organization_id, None).await?;
@@ -391,15 +469,11 @@ pub async fn list_members(
     Ok((rows, total))
 }
 
-/// A user an office actor may look at: one with a membership the actor manages, or none.
+/// A user an office actor may look at: one with a membership the actor manages, or one
+/// belonging nowhere whose account the actor looks after (`policy`).
 pub async fn visible_user(db: &impl ConnectionTrait, actor: &Actor, id: Uuid) -> AppResult<user::Model> {
     require(actor.viewer.is_office())?;
     let found = user::Entity::find_by_id(id).one(db).await?.ok_or_else(|| AppError::not_found("用户不存在"))?;
-    let memberships = memberships_of(db, id).await?;
-    let mut visible = memberships.is_empty() || id == actor.viewer.user_id;
-    for m in &memberships {
-        let org = find_org(db, m.organization_id, "id").await?;
-        visible |= crate::organizations::access::can_manage_org(actor, &org);
-    }
-    if visible { Ok(found) } else { Err(AppError::not_found("用户不存在")) }
+    let standing = Standing::load(db, found).await?;
+    if standing.private_to(actor) { Ok(standing.person) } else { Err(AppError::not_found("用户不存在")) }
 }

@@ -15,6 +15,7 @@ mod integrity_suggestions;
 mod integrity_visits;
 mod limits;
 mod members;
+mod personal_data;
 mod proposals;
 mod retries;
 mod startup;
