@@ -18,6 +18,7 @@ use tokio_util::compat::TokioAsyncReadCompatExt;
 
 use crate::{
     attachments::{download::download, intake::human_size},
+    audit,
     auth::{ClientInfo, service::authenticate},
     config::Settings,
     error::{AppError, ErrorCode},
@@ -62,9 +63,9 @@ async fn graphql(req: &Request, body: Body, state: Data<&State>, schema: Data<&A
         Err(refusal) => return refusal,
     };
 
-    let mut request = request
-        .data(ClientInfo { ip: client_ip(req, state.settings.trust_forwarded_for) })
-        .data(loaders::new(state.db.clone()));
+    let ip = client_ip(req, state.settings.trust_forwarded_for);
+    let mut sender = audit::Sender { viewer: None, client_ip: ip.clone() };
+    let mut request = request.data(ClientInfo { ip }).data(loaders::new(state.db.clone()));
     if let Some(auth) = req.header(header::AUTHORIZATION) {
         let token = auth.strip_prefix("Bearer ").or_else(|| auth.strip_prefix("bearer ")).unwrap_or("").trim();
         let viewer = if token.is_empty() {
@@ -73,11 +74,18 @@ async fn graphql(req: &Request, body: Body, state: Data<&State>, schema: Data<&A
             authenticate(&state, token).await
         };
         match viewer {
-            Ok(viewer) => request = request.data(viewer),
+            Ok(viewer) => {
+                sender.viewer = Some(viewer.clone());
+                request = request.data(viewer);
+            }
             Err(err @ AppError::Internal(_)) => return refuse(StatusCode::SERVICE_UNAVAILABLE, &err),
             Err(err) => return refuse(StatusCode::UNAUTHORIZED, &err),
         }
     }
+    // What the audit log needs of the request (a few hundred bytes), looked at after it ran
+    // only when it may matter: a mutation, or a refusal.
+    let (query, operation, variables) =
+        (request.query.clone(), request.operation_name.clone(), request.variables.clone());
     let mut response = schema.execute(request).await;
     // Parse and validation errors (and the depth and complexity limits) come from
     // async-graphql without a code; they are the client's mistakes.
@@ -86,6 +94,9 @@ async fn graphql(req: &Request, body: Body, state: Data<&State>, schema: Data<&A
         if ext.get("code").is_none() {
             ext.set("code", ErrorCode::BadUserInput.as_str());
         }
+    }
+    if audit::trail::may_matter(&query) || !response.errors.is_empty() {
+        audit::record(&state.db, &sender, &query, operation.as_deref(), &variables, &response.errors).await;
     }
     GraphQLResponse(response).into_response()
 }

@@ -7,6 +7,7 @@
 pub mod app;
 pub mod attachments;
 pub mod audience;
+pub mod audit;
 pub mod auth;
 pub mod bootstrap;
 pub mod briefings;

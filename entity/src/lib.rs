@@ -2,6 +2,7 @@
 //! them live in the `api` crate's domain modules, and GraphQL types wrap them there (an
 //! entity is never exposed to clients as it is).
 pub mod attachment;
+pub mod audit_log;
 pub mod briefing;
 pub mod briefing_event;
 pub mod briefing_recipient;

@@ -12,6 +12,7 @@ mod m20261126_000005_proposals;
 mod m20261126_000006_attachments;
 mod m20261127_000007_integrity;
 mod m20261127_000008_account_stewards;
+mod m20261127_000009_audit_log;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000006_attachments::Migration),
             Box::new(m20261127_000007_integrity::Migration),
             Box::new(m20261127_000008_account_stewards::Migration),
+            Box::new(m20261127_000009_audit_log::Migration),
         ]
     }
 }

@@ -9,7 +9,7 @@ pub mod pagination;
 
 use async_graphql::{EmptySubscription, MergedObject, SDLExportOptions, Schema, SchemaBuilder};
 
-use crate::{attachments, auth, briefings, members, organizations, proposals, suggestions, visits};
+use crate::{attachments, audit, auth, briefings, members, organizations, proposals, suggestions, visits};
 
 #[derive(MergedObject, Default)]
 pub struct QueryRoot(
@@ -20,6 +20,7 @@ pub struct QueryRoot(
     visits::graphql::VisitQuery,
     suggestions::graphql::SuggestionQuery,
     proposals::graphql::ProposalQuery,
+    audit::graphql::AuditQuery,
 );
 
 #[derive(MergedObject, Default)]

@@ -7,6 +7,7 @@ mod race;
 
 mod accounts;
 mod attachments;
+mod audit;
 mod auth;
 mod briefings;
 mod integrity_briefings;
