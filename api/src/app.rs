@@ -89,6 +89,12 @@ fn attachment_owners() -> Owners {
         .register(AttachmentPurpose::VisitReport, visits::policy::ReportAttachments)
 }
 
+/// The twin schema for introspection-only requests (see `graphql::is_introspection`).
+pub fn introspection_schema(state: &State) -> graphql::IntrospectionSchema {
+    let limits = Limits { depth: state.settings.graphql_max_depth, complexity: state.settings.graphql_max_complexity };
+    graphql::IntrospectionSchema(graphql::builder(&graphql::introspection_limits(&limits)).data(state.clone()).finish())
+}
+
 pub fn schema(state: &State) -> graphql::AppSchema {
     let limits = Limits { depth: state.settings.graphql_max_depth, complexity: state.settings.graphql_max_complexity };
     graphql::builder(&limits).data(state.clone()).finish()
@@ -110,7 +116,7 @@ pub async fn spawn(
         .and_then(|a| a.as_socket_addr().copied())
         .ok_or_else(|| format!("BIND_ADDR {bind}: no local address"))?;
     attachments::spawn_sweeper(state.clone());
-    let routes = http::routes(state.clone(), schema(&state));
+    let routes = http::routes(state.clone(), schema(&state), introspection_schema(&state));
     let server = Server::new_with_acceptor(acceptor).run_with_graceful_shutdown(
         routes,
         async {

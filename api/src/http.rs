@@ -4,14 +4,14 @@
 //! request that carries a bad token is refused whole, never answered in part.
 use async_graphql::{
     ParseRequestError,
-    http::{GraphiQLSource, MultipartOptions, receive_body},
+    http::{MultipartOptions, receive_body},
 };
 use async_graphql_poem::GraphQLResponse;
 use poem::{
     Body, EndpointExt, IntoResponse, Request, Response, Route, get, handler,
     http::{StatusCode, header},
     middleware::Tracing,
-    web::{Data, Html, Json},
+    web::{Data, Json},
 };
 use serde_json::json;
 use tokio_util::compat::TokioAsyncReadCompatExt;
@@ -22,18 +22,20 @@ use crate::{
     auth::{ClientInfo, service::authenticate},
     config::Settings,
     error::{AppError, ErrorCode},
-    graphql::{AppSchema, loaders},
+    graphql::{AppSchema, IntrospectionSchema, loaders},
     state::State,
 };
 
-pub fn routes(state: State, schema: AppSchema) -> impl poem::Endpoint {
+pub fn routes(state: State, schema: AppSchema, introspection: IntrospectionSchema) -> impl poem::Endpoint {
     Route::new()
         .at("/graphql", get(graphiql).post(graphql))
+        .at("/ide/:file", get(crate::ide::asset))
         .at("/files/:id", get(download))
         .at("/healthz", get(healthz))
         .at("/readyz", get(readyz))
         .data(state)
         .data(schema)
+        .data(introspection)
         .with(Tracing)
 }
 
@@ -57,7 +59,13 @@ fn client_ip(req: &Request, trust_forwarded_for: bool) -> String {
 }
 
 #[handler]
-async fn graphql(req: &Request, body: Body, state: Data<&State>, schema: Data<&AppSchema>) -> Response {
+async fn graphql(
+    req: &Request,
+    body: Body,
+    state: Data<&State>,
+    schema: Data<&AppSchema>,
+    introspection: Data<&IntrospectionSchema>,
+) -> Response {
     let request = match read_request(req, body, &state.settings).await {
         Ok(request) => request,
         Err(refusal) => return refusal,
@@ -86,6 +94,9 @@ async fn graphql(req: &Request, body: Body, state: Data<&State>, schema: Data<&A
     // only when it may matter: a mutation, or a refusal.
     let (query, operation, variables) =
         (request.query.clone(), request.operation_name.clone(), request.variables.clone());
+    // The introspection query nests deeper than ordinary queries may: it runs on the twin
+    // schema whose depth limit allows it (`graphql::is_introspection`).
+    let schema: &AppSchema = if crate::graphql::is_introspection(&query) { &introspection.0.0 } else { schema.0 };
     let mut response = schema.execute(request).await;
     // Parse and validation errors (and the depth and complexity limits) come from
     // async-graphql without a code; they are the client's mistakes.
@@ -166,8 +177,8 @@ async fn read_multipart(req: &Request, body: Body, settings: &Settings) -> Resul
 }
 
 #[handler]
-async fn graphiql() -> Html<String> {
-    Html(GraphiQLSource::build().endpoint("/graphql").title("政协委员履职平台 · GraphQL").finish())
+fn graphiql() -> Response {
+    crate::ide::page()
 }
 
 #[handler]

@@ -19,6 +19,7 @@ pub mod demo;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod ide;
 pub mod idempotency;
 pub mod kv;
 pub mod members;

@@ -37,6 +37,10 @@ pub struct MutationRoot(
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
+/// The same schema with the depth limit the introspection query needs.
+#[derive(Clone)]
+pub struct IntrospectionSchema(pub AppSchema);
+
 /// Limits that async-graphql leaves open by default.
 pub struct Limits {
     pub depth: usize,
@@ -57,7 +61,53 @@ pub fn builder(limits: &Limits) -> SchemaBuilder<QueryRoot, MutationRoot, EmptyS
         .limit_directives(20)
 }
 
+/// The standard introspection query of graphql-js (`getIntrospectionQuery()`, which GraphiQL,
+/// codegen and graphql-inspector send) nests 15 levels deep; ordinary queries stay within
+/// `Limits::depth`.
+pub const INTROSPECTION_DEPTH: usize = 15;
+
+/// The schema's twin for introspection-only requests: the same types with room for the
+/// introspection query's depth, so tools can load the schema without raising the limit
+/// for ordinary queries.
+pub fn introspection_limits(limits: &Limits) -> Limits {
+    Limits { depth: limits.depth.max(INTROSPECTION_DEPTH), complexity: limits.complexity }
+}
+
+/// Whether a request asks about the schema only (`__schema`, `__type`, `__typename` at the
+/// root of every operation). A cheap look at the text first, so ordinary requests do not
+/// pay for a second parse.
+pub fn is_introspection(query: &str) -> bool {
+    use async_graphql::parser::{parse_query, types::Selection};
+    if !query.contains("__schema") && !query.contains("__type") {
+        return false;
+    }
+    let Ok(doc) = parse_query(query) else { return false };
+    let mut operations = doc.operations.iter().peekable();
+    operations.peek().is_some()
+        && operations.all(|(_, op)| {
+            op.node.selection_set.node.items.iter().all(|item| match &item.node {
+                Selection::Field(f) => f.node.name.node.starts_with("__"),
+                _ => false,
+            })
+        })
+}
+
 /// The SDL committed as `schema.graphql`: regenerate with `cargo run -p api -- export-schema`.
 pub fn sdl() -> String {
     builder(&Limits::default()).finish().sdl_with_options(SDLExportOptions::new().sorted_fields().sorted_enum_items())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn introspection_is_recognised_and_nothing_else() {
+        assert!(is_introspection("query IntrospectionQuery { __schema { types { name } } }"));
+        assert!(is_introspection("{ __type(name: \"Proposal\") { name } __typename }"));
+        assert!(!is_introspection("{ __schema { types { name } } me { phone } }"), "mixed with data");
+        assert!(!is_introspection("{ me { name } }"));
+        assert!(!is_introspection("{ me { __typename } }"));
+        assert!(!is_introspection("not graphql __schema"));
+    }
 }
