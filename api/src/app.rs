@@ -12,7 +12,7 @@ use secrecy::ExposeSecret;
 
 use crate::{
     attachments::{self, owners::Owners, service::UploadGuard, signing::FileLinks, store::Files},
-    auth::{rate_limit::LoginLimiter, sessions::Sessions, tokens::Tokens},
+    auth::{password::Passwords, rate_limit::LoginLimiter, sessions::Sessions, tokens::Tokens},
     bootstrap, briefings,
     config::Settings,
     db,
@@ -51,7 +51,13 @@ pub async fn build_state(settings: Settings) -> Result<State, String> {
         }
     };
     let tokens = Tokens::new(&secret, &settings.jwt_issuer, &settings.jwt_audience, settings.access_token_ttl());
-    let sessions = Sessions::new(kv.clone(), &settings.redis_key_prefix, settings.refresh_token_ttl());
+    let sessions = Sessions::new(
+        kv.clone(),
+        &settings.redis_key_prefix,
+        settings.refresh_token_ttl(),
+        settings.refresh_reuse_grace(),
+    );
+    let passwords = Passwords::new(settings.password_hash_concurrency, settings.password_hash_max_wait());
     let limiter = LoginLimiter::new(
         kv.clone(),
         &settings.redis_key_prefix,
@@ -71,6 +77,7 @@ pub async fn build_state(settings: Settings) -> Result<State, String> {
         sessions,
         tokens,
         limiter,
+        passwords,
         queries,
         files,
         links,

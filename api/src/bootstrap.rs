@@ -49,9 +49,14 @@ pub async fn first_start(state: &AppState) -> AppResult<Option<(String, Option<S
             (p.clone(), Some(p))
         }
     };
-    let admin =
-        insert_user(&txn, NewUser { phone, name: settings.admin_name.clone(), password }, generated.is_some(), None)
-            .await?;
+    let admin = insert_user(
+        &txn,
+        &state.passwords,
+        NewUser { phone, name: settings.admin_name.clone(), password },
+        generated.is_some(),
+        None,
+    )
+    .await?;
     insert_membership(&txn, admin.id, &org, MembershipFields { role: Some(Role::Admin), ..Default::default() }).await?;
     txn.commit().await?;
 

@@ -39,6 +39,10 @@ const KEYS: &[&str] = &[
     "LOGIN_MAX_FAILURES_PER_IP",
     "LOGIN_FAILURE_WINDOW_SECS",
     "TRUST_FORWARDED_FOR",
+    "TRUSTED_PROXY_HOPS",
+    "REFRESH_REUSE_GRACE_SECS",
+    "PASSWORD_HASH_CONCURRENCY",
+    "PASSWORD_HASH_MAX_WAIT_SECS",
     "MAX_BODY_BYTES",
     "GRAPHQL_MAX_DEPTH",
     "GRAPHQL_MAX_COMPLEXITY",
@@ -104,6 +108,16 @@ pub struct Settings {
     pub login_failure_window_secs: u64,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
     pub trust_forwarded_for: bool,
+    /// How many trusted proxies append to `X-Forwarded-For`: the client address is the
+    /// entry this many places from the right (everything left of it the client can write).
+    pub trusted_proxy_hops: usize,
+    /// A refresh token rotated this long ago may be presented again and gets the same new
+    /// token (two refreshes at once, a retry after a lost answer); later it is theft.
+    pub refresh_reuse_grace_secs: u64,
+    /// Password hashes computed at once (each holds 19 MiB); 0 means one per core.
+    pub password_hash_concurrency: usize,
+    /// How long a login waits for a turn to hash before `SERVICE_UNAVAILABLE`.
+    pub password_hash_max_wait_secs: u64,
     pub max_body_bytes: usize,
     pub graphql_max_depth: usize,
     pub graphql_max_complexity: usize,
@@ -161,6 +175,10 @@ impl Default for Settings {
             login_max_failures_per_ip: 50,
             login_failure_window_secs: 15 * 60,
             trust_forwarded_for: false,
+            trusted_proxy_hops: 1,
+            refresh_reuse_grace_secs: 30,
+            password_hash_concurrency: 0,
+            password_hash_max_wait_secs: 5,
             max_body_bytes: 1024 * 1024,
             graphql_max_depth: 12,
             graphql_max_complexity: 5000,
@@ -243,6 +261,14 @@ impl Settings {
         Duration::from_secs(self.login_failure_window_secs)
     }
 
+    pub fn refresh_reuse_grace(&self) -> Duration {
+        Duration::from_secs(self.refresh_reuse_grace_secs)
+    }
+
+    pub fn password_hash_max_wait(&self) -> Duration {
+        Duration::from_secs(self.password_hash_max_wait_secs)
+    }
+
     pub fn file_url_ttl(&self) -> Duration {
         Duration::from_secs(self.file_url_ttl_secs)
     }
@@ -257,6 +283,12 @@ impl Settings {
         if self.access_token_ttl_secs == 0 || self.refresh_token_ttl_secs <= self.access_token_ttl_secs {
             problems
                 .push("REFRESH_TOKEN_TTL_SECS must be longer than ACCESS_TOKEN_TTL_SECS, and both above zero".into());
+        }
+        if self.trusted_proxy_hops == 0 {
+            problems.push("TRUSTED_PROXY_HOPS must be at least 1 (the proxy in front of this server)".into());
+        }
+        if self.refresh_reuse_grace_secs >= self.refresh_token_ttl_secs {
+            problems.push("REFRESH_REUSE_GRACE_SECS must be shorter than REFRESH_TOKEN_TTL_SECS".into());
         }
         if self.storage_backend == StorageBackend::S3 && self.s3_bucket.is_none() {
             problems.push("STORAGE_BACKEND=s3 needs S3_BUCKET".into());

@@ -137,6 +137,7 @@ pub async fn seed(state: &AppState) -> AppResult<Option<DemoSummary>> {
         let phone = format!("139{:08}", i + 1);
         let user = insert_user(
             &txn,
+            &state.passwords,
             NewUser { phone: phone.clone(), name: (*name).into(), password: password.clone() },
             false,
             None,
@@ -181,6 +182,7 @@ pub async fn seed(state: &AppState) -> AppResult<Option<DemoSummary>> {
     for (phone, name, role, unit) in staff {
         let user = insert_user(
             &txn,
+            &state.passwords,
             NewUser { phone: phone.into(), name: name.into(), password: password.clone() },
             false,
             None,

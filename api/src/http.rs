@@ -48,14 +48,66 @@ pub fn refuse(status: StatusCode, err: &AppError) -> Response {
     response
 }
 
-fn client_ip(req: &Request, trust_forwarded_for: bool) -> String {
-    if trust_forwarded_for
-        && let Some(first) =
-            req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok()).and_then(|v| v.split(',').next())
-    {
-        return first.trim().to_owned();
+/// The client's address, for per-address limits. Behind a trusted proxy (`trust`), the
+/// entry of `X-Forwarded-For` that the proxy appended: `hops` places from the right (every
+/// proxy appends the address it received the request from; everything further left the
+/// client wrote itself and may be anything). An entry that is not an IP address, or a
+/// header too short for the proxies configured, falls back to the socket's peer.
+fn client_ip(forwarded_for: &[&str], peer: Option<std::net::IpAddr>, trust: bool, hops: usize) -> String {
+    let peer = || peer.map_or_else(|| "unknown".into(), |ip| ip.to_string());
+    if !trust || hops == 0 {
+        return peer();
     }
-    req.remote_addr().as_socket_addr().map_or_else(|| "unknown".into(), |a| a.ip().to_string())
+    // Several `X-Forwarded-For` headers are one list, in order.
+    let entries: Vec<&str> = forwarded_for.iter().flat_map(|h| h.split(',')).map(str::trim).collect();
+    let Some(entry) = entries.len().checked_sub(hops).and_then(|i| entries.get(i)) else {
+        return peer();
+    };
+    parse_ip(entry).map_or_else(peer, |ip| ip.to_string())
+}
+
+/// `203.0.113.7`, `2001:db8::1`, and the forms with a port some proxies write
+/// (`203.0.113.7:5120`, `[2001:db8::1]:5120`).
+fn parse_ip(entry: &str) -> Option<std::net::IpAddr> {
+    entry
+        .parse::<std::net::IpAddr>()
+        .ok()
+        .or_else(|| entry.parse::<std::net::SocketAddr>().ok().map(|a| a.ip()))
+        .map(|ip| ip.to_canonical())
+}
+
+fn request_ip(req: &Request, settings: &Settings) -> String {
+    let forwarded: Vec<&str> =
+        req.headers().get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect();
+    let peer = req.remote_addr().as_socket_addr().map(|a| a.ip());
+    client_ip(&forwarded, peer, settings.trust_forwarded_for, settings.trusted_proxy_hops)
+}
+
+/// Root fields that work without a session and ignore whatever `Authorization` header
+/// comes with them: client auth links attach the (possibly expired, possibly revoked)
+/// access token to every request, including the one that gets a new one.
+const WITHOUT_SESSION: [&str; 3] = ["login", "refreshSession", "__typename"];
+
+/// Whether the operation the request runs is a mutation made only of `login` and
+/// `refreshSession`. Anything else (another field beside them, a fragment at the root,
+/// a document that does not parse) is not, and a bad token refuses it whole.
+fn needs_no_session(request: &mut async_graphql::Request) -> bool {
+    use async_graphql::parser::types::{DocumentOperations, OperationType, Selection};
+    let name = request.operation_name.clone();
+    let Ok(document) = request.parsed_query() else { return false };
+    let operation = match (&document.operations, name) {
+        (DocumentOperations::Single(op), _) => op,
+        (DocumentOperations::Multiple(ops), Some(name)) => match ops.iter().find(|(n, _)| n.as_str() == name) {
+            Some((_, op)) => op,
+            None => return false,
+        },
+        (DocumentOperations::Multiple(_), None) => return false,
+    };
+    operation.node.ty == OperationType::Mutation
+        && operation.node.selection_set.node.items.iter().all(|item| match &item.node {
+            Selection::Field(field) => WITHOUT_SESSION.contains(&field.node.name.node.as_str()),
+            _ => false,
+        })
 }
 
 #[handler]
@@ -71,10 +123,12 @@ async fn graphql(
         Err(refusal) => return refusal,
     };
 
-    let ip = client_ip(req, state.settings.trust_forwarded_for);
+    let ip = request_ip(req, &state.settings);
     let mut sender = audit::Sender { viewer: None, client_ip: ip.clone() };
     let mut request = request.data(ClientInfo { ip }).data(loaders::new(state.db.clone()));
-    if let Some(auth) = req.header(header::AUTHORIZATION) {
+    if let Some(auth) = req.header(header::AUTHORIZATION)
+        && !needs_no_session(&mut request)
+    {
         let token = auth.strip_prefix("Bearer ").or_else(|| auth.strip_prefix("bearer ")).unwrap_or("").trim();
         let viewer = if token.is_empty() {
             Err(AppError::unauthenticated("Authorization 头应为 “Bearer <访问令牌>”"))
@@ -201,4 +255,33 @@ async fn readyz(state: Data<&State>) -> Response {
     }))
     .with_status(status)
     .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::IpAddr;
+
+    use super::client_ip;
+
+    const PEER: Option<IpAddr> = Some(IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 2)));
+
+    #[test]
+    fn the_proxy_appended_entry_counts_not_the_clients() {
+        let xff = ["198.51.100.1, 203.0.113.7"];
+        assert_eq!(client_ip(&xff, PEER, false, 1), "10.0.0.2", "not trusted: the socket");
+        assert_eq!(client_ip(&xff, PEER, true, 1), "203.0.113.7");
+        assert_eq!(client_ip(&["spoofed, 198.51.100.1, 203.0.113.7"], PEER, true, 2), "198.51.100.1");
+        assert_eq!(client_ip(&["198.51.100.1", "203.0.113.7"], PEER, true, 1), "203.0.113.7", "two headers, one list");
+    }
+
+    #[test]
+    fn garbage_or_too_few_entries_fall_back_to_the_socket() {
+        assert_eq!(client_ip(&["1.2.3.4, not-an-ip"], PEER, true, 1), "10.0.0.2");
+        assert_eq!(client_ip(&["203.0.113.7"], PEER, true, 2), "10.0.0.2");
+        assert_eq!(client_ip(&[], PEER, true, 1), "10.0.0.2");
+        assert_eq!(client_ip(&[" 2001:db8::1 "], PEER, true, 1), "2001:db8::1");
+        assert_eq!(client_ip(&["[2001:db8::1]:5120"], PEER, true, 1), "2001:db8::1");
+        assert_eq!(client_ip(&["203.0.113.7:5120"], PEER, true, 1), "203.0.113.7");
+        assert_eq!(client_ip(&["::ffff:203.0.113.7"], PEER, true, 1), "203.0.113.7", "one address, one key");
+    }
 }

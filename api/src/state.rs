@@ -6,7 +6,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::{
     attachments::{owners::Owners, service::UploadGuard, signing::FileLinks, store::Files},
-    auth::{rate_limit::LoginLimiter, sessions::Sessions, tokens::Tokens},
+    auth::{password::Passwords, rate_limit::LoginLimiter, sessions::Sessions, tokens::Tokens},
     config::Settings,
     db::QueryCounter,
     kv::Kv,
@@ -19,6 +19,8 @@ pub struct AppState {
     pub sessions: Sessions,
     pub tokens: Tokens,
     pub limiter: LoginLimiter,
+    /// Every password hash goes through it: a bounded number at once.
+    pub passwords: Passwords,
     pub queries: QueryCounter,
     /// Where attachments' bytes live.
     pub files: Files,

@@ -142,7 +142,9 @@ impl AuthMutation {
         Ok(AuthPayload(service::login(state, login, &ctx.client().ip).await?))
     }
 
-    /// 用刷新令牌换取新的令牌对（轮换）；重复使用已换过的刷新令牌会使整个会话失效
+    /// 用刷新令牌换取新的令牌对（轮换）。刚换过的刷新令牌在宽限期内（默认30秒）再次提交，
+    /// 得到同一个新刷新令牌（同时刷新、丢失应答后重试）；此后再用已换过的令牌会使整个会话失效。
+    /// 请求附带的访问令牌（哪怕已过期）不影响本操作与 login
     async fn refresh_session(&self, ctx: &Context<'_>, refresh_token: String) -> Result<AuthPayload> {
         Ok(AuthPayload(service::refresh(ctx.state()?, &refresh_token).await?))
     }

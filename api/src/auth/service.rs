@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::{
     Viewer, password,
-    sessions::{RefreshRefused, Session},
+    sessions::{RefreshRefused, Session, SessionRefused},
 };
 use crate::{
     error::{AppError, AppResult},
@@ -17,6 +17,7 @@ use entity::{UserStatus, membership, user};
 
 const WRONG_CREDENTIALS: &str = "手机号或密码错误";
 const SESSION_ENDED: &str = "登录已失效，请重新登录";
+const ACCOUNT_DISABLED: &str = "账号已停用，请联系政协机关";
 
 pub struct LoginInput {
     pub phone: String,
@@ -60,49 +61,66 @@ fn pick_membership(list: Vec<membership::Model>, wanted: Option<Uuid>) -> AppRes
 
 pub async fn login(state: &AppState, input: LoginInput, ip: &str) -> AppResult<Issued> {
     let phone = phone::normalize(&input.phone, "phone")?;
-    state.limiter.check(&phone, ip).await?;
+    // Counted before the password is looked at, so a burst cannot outrun the limit.
+    let attempt = state.limiter.begin(&phone, ip).await?;
     let found = user::Entity::find().filter(user::Column::Phone.eq(&phone)).one(&state.db).await?;
-    let ok = password::verify(input.password, found.as_ref().map(|u| u.password_hash.clone())).await?;
-    let user = match (ok, found) {
-        (true, Some(user)) => user,
-        _ => {
-            state.limiter.record_failure(&phone, ip).await?;
-            tracing::info!(phone = %phone::mask(&phone), %ip, "login refused");
-            return Err(AppError::unauthenticated(WRONG_CREDENTIALS));
+    // One hash whether or not the phone exists (see `Passwords::verify`).
+    let verified = match state.passwords.verify(input.password, found.as_ref().map(|u| u.password_hash.clone())).await {
+        Ok(verified) => verified,
+        Err(err) => {
+            // Too busy to check: the attempt was no failure of the person's.
+            if let Err(e) = state.limiter.not_checked(attempt).await {
+                tracing::warn!(error = %e, "could not give a login attempt back");
+            }
+            return Err(err);
         }
     };
-    state.limiter.clear_phone(&phone).await?;
+    let Some(user) = found.filter(|_| verified) else {
+        tracing::info!(phone = %phone::mask(&phone), %ip, "login refused");
+        return Err(AppError::unauthenticated(WRONG_CREDENTIALS));
+    };
+    state.limiter.succeeded(attempt).await?;
     if user.status == UserStatus::Disabled {
-        return Err(AppError::forbidden("账号已停用，请联系政协机关"));
+        return Err(AppError::forbidden(ACCOUNT_DISABLED));
     }
     let membership = pick_membership(members::memberships_of(&state.db, user.id).await?, input.organization_id)?;
     let (session, refresh) = state
         .sessions
         .create(user.id, membership.organization_id, membership.role, &device_label(input.device))
         .await?;
+    // The status above was read before the hash; the account may have been disabled
+    // since. Read it again now that the session exists: a disable that committed before
+    // this read is seen here, and one that commits after it finds the session in the
+    // index (and moves the generation past it).
+    let still = user::Entity::find_by_id(user.id).one(&state.db).await?;
+    if still.is_none_or(|u| u.status == UserStatus::Disabled) {
+        state.sessions.revoke(user.id, &session.id).await?;
+        return Err(AppError::forbidden(ACCOUNT_DISABLED));
+    }
     tracing::info!(user = %user.id, session = %session.id, "login");
     issue(state, session, refresh)
 }
 
 pub async fn refresh(state: &AppState, refresh_token: &str) -> AppResult<Issued> {
-    match state.sessions.rotate(refresh_token, None).await? {
+    match state.sessions.rotate(refresh_token).await? {
         Ok((session, next)) => issue(state, session, next),
         Err(RefreshRefused::Reused) => {
             Err(AppError::unauthenticated("登录凭证已被使用过，为安全起见已退出登录，请重新登录"))
         }
+        Err(RefreshRefused::Disabled) => Err(AppError::unauthenticated(ACCOUNT_DISABLED)),
         Err(RefreshRefused::Invalid) => Err(AppError::unauthenticated(SESSION_ENDED)),
     }
 }
 
-/// Checks a bearer token and that its session is still alive.
+/// Checks a bearer token and that its session is still alive (and its user not disabled:
+/// the session and the user's gate are read together).
 pub async fn authenticate(state: &AppState, bearer: &str) -> AppResult<Viewer> {
     let claims = state.tokens.verify(bearer)?;
-    let session = state
-        .sessions
-        .get(&claims.sid)
-        .await?
-        .filter(|s| s.user_id == claims.sub)
-        .ok_or_else(|| AppError::unauthenticated(SESSION_ENDED))?;
+    let session = match state.sessions.live(&claims.sid, claims.sub).await? {
+        Ok(session) => session,
+        Err(SessionRefused::Disabled) => return Err(AppError::unauthenticated(ACCOUNT_DISABLED)),
+        Err(SessionRefused::Ended) => return Err(AppError::unauthenticated(SESSION_ENDED)),
+    };
     state.sessions.touch(&session).await?;
     Ok(Viewer {
         user_id: session.user_id,
@@ -126,11 +144,11 @@ pub async fn change_password(state: &AppState, viewer: &Viewer, old: String, new
         .one(&state.db)
         .await?
         .ok_or_else(|| AppError::unauthenticated(SESSION_ENDED))?;
-    if !password::verify(old, Some(user.password_hash.clone())).await? {
+    if !state.passwords.verify(old, Some(user.password_hash.clone())).await? {
         return Err(AppError::bad_input("oldPassword", "原密码不正确"));
     }
     password::check_strength(&new, "newPassword")?;
-    let hash = password::hash(new).await?;
+    let hash = state.passwords.hash(new).await?;
     let now = Utc::now();
     let mut am: user::ActiveModel = user.into();
     am.password_hash = Set(hash);

@@ -7,7 +7,7 @@ use std::{
 
 use async_trait::async_trait;
 
-use super::{Kv, KvError, KvResult};
+use super::{Kv, KvError, KvResult, Taken};
 
 enum Value {
     Hash(HashMap<String, String>),
@@ -76,6 +76,29 @@ impl Kv for MemoryKv {
         self.with(|map, _| match map.get(key).map(|e| &e.value) {
             Some(Value::Hash(h)) => h.clone(),
             _ => HashMap::new(),
+        })
+    }
+
+    async fn hash_get_all_many(&self, keys: &[String]) -> KvResult<Vec<HashMap<String, String>>> {
+        self.with(|map, _| {
+            keys.iter()
+                .map(|key| match map.get(key).map(|e| &e.value) {
+                    Some(Value::Hash(h)) => h.clone(),
+                    _ => HashMap::new(),
+                })
+                .collect()
+        })
+    }
+
+    async fn hash_incr(&self, key: &str, field: &str, by: i64) -> KvResult<i64> {
+        self.with(|map, now| {
+            let current = match map.get(key).map(|e| &e.value) {
+                Some(Value::Hash(h)) => h.get(field).and_then(|v| v.parse::<i64>().ok()).unwrap_or(0),
+                _ => 0,
+            };
+            let next = current.saturating_add(by);
+            set_fields(map, key, &[(field, next.to_string())], None, now);
+            next
         })
     }
 
@@ -160,6 +183,47 @@ impl Kv for MemoryKv {
         self.with(|map, now| match map.get(key) {
             Some(e @ Entry { value: Value::Counter(c), .. }) => (*c, e.secs_left(now)),
             _ => (0, 0),
+        })
+    }
+
+    async fn incr_all_below(&self, counters: &[(String, u64)], window: Duration) -> KvResult<Taken> {
+        // One lock around the check and the increments: the same atomicity as the script.
+        self.with(|map, now| {
+            let mut wait = 0;
+            for (key, limit) in counters {
+                if let Some(e @ Entry { value: Value::Counter(c), .. }) = map.get(key)
+                    && *c >= *limit
+                {
+                    wait = wait.max(e.secs_left(now).max(1));
+                }
+                if *limit == 0 {
+                    wait = wait.max(window.as_secs().max(1));
+                }
+            }
+            if wait > 0 {
+                return Taken::Full { retry_after_secs: wait };
+            }
+            for (key, _) in counters {
+                let entry = map
+                    .entry(key.clone())
+                    .or_insert_with(|| Entry { value: Value::Counter(0), expires: Some(now + window) });
+                match &mut entry.value {
+                    Value::Counter(c) => *c += 1,
+                    other => {
+                        *other = Value::Counter(1);
+                        entry.expires = Some(now + window);
+                    }
+                }
+            }
+            Taken::Counted
+        })
+    }
+
+    async fn decr_counter(&self, key: &str) -> KvResult<()> {
+        self.with(|map, _| {
+            if let Some(Entry { value: Value::Counter(c), .. }) = map.get_mut(key) {
+                *c = c.saturating_sub(1);
+            }
         })
     }
 

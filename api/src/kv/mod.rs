@@ -21,10 +21,24 @@ pub struct KvError(pub String);
 
 pub type KvResult<T> = Result<T, KvError>;
 
+/// What `Kv::incr_all_below` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Taken {
+    /// Every counter went up by one.
+    Counted,
+    /// A counter was at its limit; nothing was counted. Its window ends in this many seconds.
+    Full { retry_after_secs: u64 },
+}
+
 #[async_trait]
 pub trait Kv: Send + Sync {
     /// All fields of a hash; empty when the key does not exist.
     async fn hash_get_all(&self, key: &str) -> KvResult<HashMap<String, String>>;
+    /// All fields of several hashes, in one round trip (a pipeline in Redis): a session
+    /// and its user's gate are read together on every request.
+    async fn hash_get_all_many(&self, keys: &[String]) -> KvResult<Vec<HashMap<String, String>>>;
+    /// Adds `by` to an integer field of a hash (creating both); returns the new value.
+    async fn hash_incr(&self, key: &str, field: &str, by: i64) -> KvResult<i64>;
     /// Sets fields of a hash (creating it) and, if given, its time to live.
     async fn hash_set(&self, key: &str, fields: &[(&str, String)], ttl: Option<Duration>) -> KvResult<()>;
     /// Sets fields only while `guard_field` still holds `expected` (false otherwise,
@@ -47,6 +61,13 @@ pub trait Kv: Send + Sync {
     async fn incr_in_window(&self, key: &str, window: Duration) -> KvResult<(u64, u64)>;
     /// A counter's value and the seconds left in its window (0, 0 when absent).
     async fn counter(&self, key: &str) -> KvResult<(u64, u64)>;
+    /// Takes one from every `(counter, limit)` at once, or from none: when any counter has
+    /// reached its limit nothing is counted and the answer is `Full` with the longest wait.
+    /// Each counter's window starts at its first increment. This is what makes a limit
+    /// hold under a burst: the check and the count are one atomic step.
+    async fn incr_all_below(&self, counters: &[(String, u64)], window: Duration) -> KvResult<Taken>;
+    /// Gives one back to a counter (never below zero), keeping its window.
+    async fn decr_counter(&self, key: &str) -> KvResult<()>;
     async fn ping(&self) -> KvResult<()>;
     fn backend(&self) -> &'static str;
 }

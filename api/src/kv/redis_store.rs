@@ -5,7 +5,7 @@ use std::{collections::HashMap, time::Duration};
 use async_trait::async_trait;
 use redis::{Script, aio::ConnectionManager};
 
-use super::{Kv, KvError, KvResult};
+use super::{Kv, KvError, KvResult, Taken};
 
 #[derive(Clone)]
 pub struct RedisKv {
@@ -35,6 +35,32 @@ local left = redis.call('PTTL', KEYS[1])
 if left < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); left = tonumber(ARGV[1]) end
 return {n, left}";
 
+/// KEYS counters; ARGV[1] window ms, then one limit per key. Counts in every counter, or,
+/// when one is at its limit, in none and returns {0, ms until the longest such window ends}.
+const INCR_ALL_BELOW: &str = r"
+local wait = 0
+for i, key in ipairs(KEYS) do
+  local limit = tonumber(ARGV[i + 1])
+  local n = tonumber(redis.call('GET', key) or '0')
+  if n >= limit then
+    local left = redis.call('PTTL', key)
+    if left <= 0 then left = tonumber(ARGV[1]) end
+    if left > wait then wait = left end
+  end
+end
+if wait > 0 then return {0, wait} end
+for _, key in ipairs(KEYS) do
+  if redis.call('INCR', key) == 1 or redis.call('PTTL', key) < 0 then
+    redis.call('PEXPIRE', key, ARGV[1])
+  end
+end
+return {1, 0}";
+
+/// KEYS[1] counter: one less, never below zero; DECR keeps the key's expiry.
+const DECR_COUNTER: &str = r"
+if tonumber(redis.call('GET', KEYS[1]) or '0') > 0 then redis.call('DECR', KEYS[1]) end
+return 0";
+
 impl RedisKv {
     pub async fn connect(url: &str) -> KvResult<Self> {
         let client = redis::Client::open(url).map_err(err)?;
@@ -52,6 +78,23 @@ impl Kv for RedisKv {
     async fn hash_get_all(&self, key: &str) -> KvResult<HashMap<String, String>> {
         let mut conn = self.conn.clone();
         redis::cmd("HGETALL").arg(key).query_async(&mut conn).await.map_err(err)
+    }
+
+    async fn hash_get_all_many(&self, keys: &[String]) -> KvResult<Vec<HashMap<String, String>>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut conn = self.conn.clone();
+        let mut pipe = redis::pipe();
+        for key in keys {
+            pipe.cmd("HGETALL").arg(key);
+        }
+        pipe.query_async(&mut conn).await.map_err(err)
+    }
+
+    async fn hash_incr(&self, key: &str, field: &str, by: i64) -> KvResult<i64> {
+        let mut conn = self.conn.clone();
+        redis::cmd("HINCRBY").arg(key).arg(field).arg(by).query_async(&mut conn).await.map_err(err)
     }
 
     async fn hash_set(&self, key: &str, fields: &[(&str, String)], ttl: Option<Duration>) -> KvResult<()> {
@@ -134,6 +177,29 @@ impl Kv for RedisKv {
         let (count, left): (Option<u64>, i64) =
             redis::pipe().cmd("GET").arg(key).cmd("PTTL").arg(key).query_async(&mut conn).await.map_err(err)?;
         Ok((count.unwrap_or(0), ms_to_secs(left)))
+    }
+
+    async fn incr_all_below(&self, counters: &[(String, u64)], window: Duration) -> KvResult<Taken> {
+        if counters.is_empty() {
+            return Ok(Taken::Counted);
+        }
+        let mut conn = self.conn.clone();
+        let script = Script::new(INCR_ALL_BELOW);
+        let mut call = script.prepare_invoke();
+        for (key, _) in counters {
+            call.key(key);
+        }
+        call.arg(ttl_ms(Some(window)));
+        for (_, limit) in counters {
+            call.arg(*limit);
+        }
+        let (counted, wait_ms): (i64, i64) = call.invoke_async(&mut conn).await.map_err(err)?;
+        Ok(if counted == 1 { Taken::Counted } else { Taken::Full { retry_after_secs: ms_to_secs(wait_ms).max(1) } })
+    }
+
+    async fn decr_counter(&self, key: &str) -> KvResult<()> {
+        let mut conn = self.conn.clone();
+        Script::new(DECR_COUNTER).key(key).invoke_async::<i64>(&mut conn).await.map(|_| ()).map_err(err)
     }
 
     async fn ping(&self) -> KvResult<()> {

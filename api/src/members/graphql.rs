@@ -294,14 +294,16 @@ impl MemberMutation {
     async fn create_user(&self, ctx: &Context<'_>, input: CreateUserInput) -> Result<User> {
         let actor = actor(ctx).await?;
         let new = NewUser { phone: input.phone, name: input.name, password: input.password };
-        Ok(User::new(service::create_user(&ctx.state()?.db, &actor, new).await?))
+        let state = ctx.state()?;
+        Ok(User::new(service::create_user(&state.db, &state.passwords, &actor, new).await?))
     }
 
     async fn update_user(&self, ctx: &Context<'_>, id: ID, input: UpdateUserInput) -> Result<User> {
         let actor = actor(ctx).await?;
         let state = ctx.state()?;
         let changes = UserChanges { name: input.name, phone: input.phone, password: input.password };
-        Ok(User::new(service::update_user(&state.db, &state.sessions, &actor, parse_id(&id, "id")?, changes).await?))
+        let id = parse_id(&id, "id")?;
+        Ok(User::new(service::update_user(&state.db, &state.sessions, &state.passwords, &actor, id, changes).await?))
     }
 
     /// 停用账号：该用户的所有登录立即失效

@@ -11,7 +11,10 @@ use uuid::Uuid;
 
 use super::policy;
 use crate::{
-    auth::{password, sessions::Sessions},
+    auth::{
+        password::{self, Passwords},
+        sessions::Sessions,
+    },
     briefings::service as briefings,
     db,
     error::{AppError, AppResult},
@@ -57,6 +60,7 @@ pub struct NewUser {
 /// `created_in` is the organization whose office looks after the account until it joins one.
 pub async fn insert_user(
     db: &impl ConnectionTrait,
+    passwords: &Passwords,
     input: NewUser,
     must_change_password: bool,
     created_in: Option<Uuid>,
@@ -64,7 +68,7 @@ pub async fn insert_user(
     let phone = phone::normalize(&input.phone, "phone")?;
     let name = clean_name(&input.name, "name")?;
     password::check_strength(&input.password, "password")?;
-    let hash = password::hash(input.password).await?;
+    let hash = passwords.hash(input.password).await?;
     let now = Utc::now();
     user::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -84,9 +88,14 @@ pub async fn insert_user(
     .map_err(phone_taken)
 }
 
-pub async fn create_user(db: &impl ConnectionTrait, actor: &Actor, input: NewUser) -> AppResult<user::Model> {
+pub async fn create_user(
+    db: &impl ConnectionTrait,
+    passwords: &Passwords,
+    actor: &Actor,
+    input: NewUser,
+) -> AppResult<user::Model> {
     require(actor.viewer.is_office())?;
-    insert_user(db, input, false, Some(actor.org.id)).await
+    insert_user(db, passwords, input, false, Some(actor.org.id)).await
 }
 
 /// A person as the rules about their account see them: the memberships they hold (with
@@ -153,6 +162,7 @@ pub struct UserChanges {
 pub async fn update_user(
     db: &impl ConnectionTrait,
     sessions: &Sessions,
+    passwords: &Passwords,
     actor: &Actor,
     id: Uuid,
     changes: UserChanges,
@@ -168,7 +178,7 @@ pub async fn update_user(
     let reset = changes.password.is_some();
     if let Some(new) = changes.password {
         password::check_strength(&new, "password")?;
-        am.password_hash = Set(password::hash(new).await?);
+        am.password_hash = Set(passwords.hash(new).await?);
         am.must_change_password = Set(true);
         am.password_changed_at = Set(Utc::now());
     }
@@ -180,7 +190,8 @@ pub async fn update_user(
     Ok(updated)
 }
 
-/// Disables (or re-enables) an account. Disabling ends all of its sessions at once.
+/// Disables (or re-enables) an account. Disabling ends all of its sessions at once, also
+/// one a login in flight is creating (see `Sessions::disable_user`).
 pub async fn set_user_status(
     db: &impl ConnectionTrait,
     sessions: &Sessions,
@@ -196,9 +207,13 @@ pub async fn set_user_status(
     am.status = Set(status);
     am.updated_at = Set(Utc::now());
     let updated = am.update(db).await?;
+    // The gate follows the committed status, never leads it: a gate closed for a status
+    // that failed to commit would lock out an active user.
     if status == UserStatus::Disabled {
-        let ended = sessions.revoke_all(id, None).await?;
+        let ended = sessions.disable_user(id).await?;
         tracing::info!(user = %id, sessions = ended, "user disabled");
+    } else {
+        sessions.enable_user(id).await?;
     }
     Ok(updated)
 }

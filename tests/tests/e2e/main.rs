@@ -20,6 +20,7 @@ mod members;
 mod personal_data;
 mod proposals;
 mod retries;
+mod signin;
 mod startup;
 mod suggestions;
 mod visits;

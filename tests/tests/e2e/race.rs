@@ -27,6 +27,12 @@ pub fn request(token: &str, query: &str, variables: Value) -> Request {
 /// Sends every request at the same instant, each on its own warmed connection, and returns
 /// the answers in the order of the requests.
 pub async fn together(app: &TestApp, requests: Vec<Request>) -> Vec<Answer> {
+    staggered(app, requests.into_iter().map(|r| (r, std::time::Duration::ZERO)).collect()).await
+}
+
+/// As `together`, but each request leaves its delay after the barrier: a request that
+/// arrives while the others are still being worked on.
+pub async fn staggered(app: &TestApp, requests: Vec<(Request, std::time::Duration)>) -> Vec<Answer> {
     let url = format!("{}/graphql", app.base);
     let clients: Vec<reqwest::Client> = futures_util::future::join_all(requests.iter().map(|_| {
         let url = url.clone();
@@ -48,7 +54,7 @@ pub async fn together(app: &TestApp, requests: Vec<Request>) -> Vec<Answer> {
     let tasks: Vec<_> = requests
         .into_iter()
         .zip(clients)
-        .map(|((token, query, variables), client)| {
+        .map(|(((token, query, variables), delay), client)| {
             let barrier = barrier.clone();
             let body = json!({ "query": query, "variables": variables }).to_string();
             let mut req = client.post(&url).header("content-type", "application/json").body(body);
@@ -57,6 +63,9 @@ pub async fn together(app: &TestApp, requests: Vec<Request>) -> Vec<Answer> {
             }
             tokio::spawn(async move {
                 barrier.wait().await;
+                if !delay.is_zero() {
+                    tokio::time::sleep(delay).await;
+                }
                 send(req).await
             })
         })
