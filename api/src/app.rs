@@ -1,6 +1,6 @@
 //! Start-up: settings → state (database migrated, session store, keys) → bootstrap →
 //! HTTP server. `spawn` is what the end-to-end tests call, with port 0.
-use std::{future::Future, net::SocketAddr, sync::Arc};
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use base64::{Engine, engine::general_purpose::STANDARD};
 use poem::{
@@ -19,6 +19,7 @@ use crate::{
     graphql::{self, Limits},
     http,
     kv::{Kv, MemoryKv, RedisKv},
+    persisted_queries::PersistedQueries,
     proposals,
     state::{AppState, State},
     suggestions, visits,
@@ -70,6 +71,12 @@ pub async fn build_state(settings: Settings) -> Result<State, String> {
     let links = FileLinks::new(&link_secret, settings.file_url_ttl(), settings.public_base_url.as_deref());
     let uploads = UploadGuard::new(kv.clone(), &settings.redis_key_prefix, settings.uploads_per_hour);
     let attachment_owners = attachment_owners();
+    let persisted_queries = PersistedQueries::new(
+        kv.clone(),
+        &settings.redis_key_prefix,
+        Duration::from_secs(settings.persisted_query_ttl_secs),
+        settings.persisted_query_local_entries,
+    );
     Ok(Arc::new(AppState {
         settings: Arc::new(settings),
         db,
@@ -83,6 +90,7 @@ pub async fn build_state(settings: Settings) -> Result<State, String> {
         links,
         uploads,
         attachment_owners,
+        persisted_queries,
     }))
 }
 

@@ -64,6 +64,9 @@ const KEYS: &[&str] = &[
     "ATTACHMENTS_MAX_BYTES_PER_RECORD",
     "ATTACHMENT_ORPHAN_AFTER_SECS",
     "ATTACHMENT_CLEANUP_INTERVAL_SECS",
+    "CORS_ALLOWED_ORIGINS",
+    "PERSISTED_QUERY_TTL_SECS",
+    "PERSISTED_QUERY_LOCAL_ENTRIES",
 ];
 
 /// Where uploaded files are kept.
@@ -151,6 +154,16 @@ pub struct Settings {
     /// Uploads never linked to a record are removed after this long.
     pub attachment_orphan_after_secs: u64,
     pub attachment_cleanup_interval_secs: u64,
+    /// Origins (`https://h5.example.org`) whose pages may call the API from a browser;
+    /// comma-separated in the environment. None by default: the phone app and the IDE on
+    /// this origin need no CORS.
+    #[serde(deserialize_with = "lossy::list")]
+    pub cors_allowed_origins: Vec<String>,
+    /// How long a registered persisted query (APQ) is kept after its last registration.
+    pub persisted_query_ttl_secs: u64,
+    /// Without Redis: how many persisted queries this process keeps (least recently used
+    /// go first).
+    pub persisted_query_local_entries: usize,
 }
 
 impl Default for Settings {
@@ -200,6 +213,9 @@ impl Default for Settings {
             attachments_max_bytes_per_record: 100 * 1024 * 1024,
             attachment_orphan_after_secs: 24 * 3600,
             attachment_cleanup_interval_secs: 3600,
+            cors_allowed_origins: Vec::new(),
+            persisted_query_ttl_secs: 7 * 24 * 3600,
+            persisted_query_local_entries: 2000,
         }
     }
 }
@@ -228,6 +244,21 @@ mod lossy {
             Text::F(n) => n.to_string(),
             Text::B(b) => b.to_string(),
         }))
+    }
+
+    /// `a, b` in the environment, or a list in `config.toml`.
+    pub fn list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum List {
+            One(String),
+            Many(Vec<String>),
+        }
+        let items = match List::deserialize(d)? {
+            List::One(s) => s.split(',').map(str::to_owned).collect(),
+            List::Many(v) => v,
+        };
+        Ok(items.into_iter().map(|s| s.trim().trim_end_matches('/').to_owned()).filter(|s| !s.is_empty()).collect())
     }
 
     pub fn opt_secret<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SecretString>, D::Error> {

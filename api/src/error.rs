@@ -20,6 +20,9 @@ pub enum ErrorCode {
     RateLimited,
     /// Busy or a dependency is down: retry later (`retryAfter` seconds).
     ServiceUnavailable,
+    /// Apollo's automatic persisted queries: the server does not know the hash yet; the
+    /// client sends the query with it once.
+    PersistedQueryNotFound,
     Internal,
 }
 
@@ -33,6 +36,7 @@ impl ErrorCode {
             Self::Conflict => "CONFLICT",
             Self::RateLimited => "RATE_LIMITED",
             Self::ServiceUnavailable => "SERVICE_UNAVAILABLE",
+            Self::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
             Self::Internal => "INTERNAL",
         }
     }
@@ -68,6 +72,8 @@ pub enum AppError {
         message: String,
         retry_after_secs: u64,
     },
+    /// A persisted-query hash this server does not hold (see `persisted_queries`).
+    PersistedQueryNotFound,
     /// The cause goes to the log, never to the client.
     Internal(String),
 }
@@ -113,6 +119,7 @@ impl AppError {
             Self::Conflict { .. } => ErrorCode::Conflict,
             Self::RateLimited { .. } => ErrorCode::RateLimited,
             Self::Unavailable { .. } => ErrorCode::ServiceUnavailable,
+            Self::PersistedQueryNotFound => ErrorCode::PersistedQueryNotFound,
             Self::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -126,6 +133,9 @@ impl AppError {
             | Self::Conflict { message, .. }
             | Self::RateLimited { message, .. }
             | Self::Unavailable { message, .. } => message,
+            // The protocol's own word: Apollo's and urql's links look for it to resend the
+            // query with its hash. Nobody reads it on a screen.
+            Self::PersistedQueryNotFound => "PersistedQueryNotFound",
             Self::Internal(_) => "服务器内部错误，请稍后再试",
         }
     }

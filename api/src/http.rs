@@ -1,16 +1,16 @@
 //! The HTTP surface: `POST /graphql` (the API; JSON, or multipart for uploads),
-//! `GET /graphql` (GraphiQL for admins), `GET /files/{id}` (signed attachment downloads),
+//! `GET /graphql` (queries in the query string; GraphiQL for a browser), `GET /files/{id}` (signed attachment downloads),
 //! `/healthz` and `/readyz`. Authentication happens here, before the schema runs: a
 //! request that carries a bad token is refused whole, never answered in part.
 use async_graphql::{
     ParseRequestError,
     http::{MultipartOptions, receive_body},
 };
-use async_graphql_poem::GraphQLResponse;
+use poem::web::{CompressionAlgo, CompressionLevel};
 use poem::{
     Body, EndpointExt, IntoResponse, Request, Response, Route, get, handler,
-    http::{StatusCode, header},
-    middleware::Tracing,
+    http::{Method, StatusCode, header},
+    middleware::{Compression, Cors, Tracing},
     web::{Data, Json},
 };
 use serde_json::json;
@@ -19,16 +19,20 @@ use tokio_util::compat::TokioAsyncReadCompatExt;
 use crate::{
     attachments::{download::download, intake::human_size},
     audit,
-    auth::{ClientInfo, service::authenticate},
+    auth::{ClientInfo, Viewer, service::authenticate},
     config::Settings,
-    error::{AppError, ErrorCode},
+    error::AppError,
     graphql::{AppSchema, IntrospectionSchema, loaders},
     state::State,
+    transport::{self, Format, Params},
 };
 
 pub fn routes(state: State, schema: AppSchema, introspection: IntrospectionSchema) -> impl poem::Endpoint {
+    let cors = cors(&state.settings.cors_allowed_origins);
     Route::new()
-        .at("/graphql", get(graphiql).post(graphql))
+        // Answers compressed for phones on mobile data (a feed page: 8.7 KB, 2.1 KB gzipped).
+        // Level 4: brotli's default (11) costs far too much CPU for answers made per request.
+        .at("/graphql", get(graphql_get).post(graphql_post).with(compression()))
         .at("/ide/:file", get(crate::ide::asset))
         .at("/files/:id", get(download))
         .at("/healthz", get(healthz))
@@ -36,7 +40,39 @@ pub fn routes(state: State, schema: AppSchema, introspection: IntrospectionSchem
         .data(state)
         .data(schema)
         .data(introspection)
+        .with_if(cors.is_some(), cors.unwrap_or_default())
         .with(Tracing)
+}
+
+fn compression() -> Compression {
+    Compression::new()
+        .algorithms([CompressionAlgo::BR, CompressionAlgo::GZIP])
+        .with_quality(CompressionLevel::Precise(4))
+}
+
+/// CORS for the origins in `CORS_ALLOWED_ORIGINS` (a web front end or an H5 page served
+/// elsewhere); `None` without any, and then no CORS headers at all. Bearer tokens, not
+/// cookies: no credentials mode.
+fn cors(origins: &[String]) -> Option<Cors> {
+    if origins.is_empty() {
+        return None;
+    }
+    Some(
+        Cors::new()
+            .allow_origins(origins.iter().map(String::as_str))
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers([
+                "authorization",
+                "content-type",
+                "accept",
+                "apollo-require-preflight",
+                "x-apollo-operation-name",
+                "apollographql-client-name",
+                "apollographql-client-version",
+            ])
+            .expose_headers(["retry-after", "ratelimit", "ratelimit-policy", "www-authenticate"])
+            .max_age(600),
+    )
 }
 
 /// A GraphQL-shaped error for refusals that happen before execution.
@@ -92,57 +128,152 @@ const WITHOUT_SESSION: [&str; 3] = ["login", "refreshSession", "__typename"];
 /// `refreshSession`. Anything else (another field beside them, a fragment at the root,
 /// a document that does not parse) is not, and a bad token refuses it whole.
 fn needs_no_session(request: &mut async_graphql::Request) -> bool {
-    use async_graphql::parser::types::{DocumentOperations, OperationType, Selection};
-    let name = request.operation_name.clone();
-    let Ok(document) = request.parsed_query() else { return false };
-    let operation = match (&document.operations, name) {
-        (DocumentOperations::Single(op), _) => op,
-        (DocumentOperations::Multiple(ops), Some(name)) => match ops.iter().find(|(n, _)| n.as_str() == name) {
-            Some((_, op)) => op,
-            None => return false,
-        },
-        (DocumentOperations::Multiple(_), None) => return false,
-    };
-    operation.node.ty == OperationType::Mutation
-        && operation.node.selection_set.node.items.iter().all(|item| match &item.node {
-            Selection::Field(field) => WITHOUT_SESSION.contains(&field.node.name.node.as_str()),
-            _ => false,
-        })
+    use async_graphql::parser::types::{OperationType, Selection};
+    transport::selected_operation(request).is_some_and(|operation| {
+        operation.ty == OperationType::Mutation
+            && operation.selection_set.node.items.iter().all(|item| match &item.node {
+                Selection::Field(field) => WITHOUT_SESSION.contains(&field.node.name.node.as_str()),
+                _ => false,
+            })
+    })
 }
 
+/// The person the `Authorization` header names, if it names one; a header that is there
+/// but does not hold a live session refuses the request whole (401, or 503 when the
+/// session store cannot be asked).
+async fn viewer_from_header(req: &Request, state: &State) -> Result<Option<Viewer>, Response> {
+    let Some(auth) = req.header(header::AUTHORIZATION) else { return Ok(None) };
+    let token = auth.strip_prefix("Bearer ").or_else(|| auth.strip_prefix("bearer ")).unwrap_or("").trim();
+    let viewer = if token.is_empty() {
+        Err(AppError::unauthenticated("Authorization 头应为 “Bearer <访问令牌>”"))
+    } else {
+        authenticate(state, token).await
+    };
+    match viewer {
+        Ok(viewer) => Ok(Some(viewer)),
+        Err(err @ AppError::Internal(_)) => Err(refuse(StatusCode::SERVICE_UNAVAILABLE, &err)),
+        Err(err) => Err(refuse(StatusCode::UNAUTHORIZED, &err)),
+    }
+}
+
+/// The two schemas: the API, and its twin that lets the standard introspection query
+/// through the depth limit (see `graphql::is_introspection`).
+struct Schemas<'a> {
+    api: &'a AppSchema,
+    introspection: &'a IntrospectionSchema,
+}
+
+/// `POST /graphql`: a JSON body, or a graphql-multipart-request for uploads.
 #[handler]
-async fn graphql(
+async fn graphql_post(
     req: &Request,
     body: Body,
     state: Data<&State>,
     schema: Data<&AppSchema>,
     introspection: Data<&IntrospectionSchema>,
 ) -> Response {
-    let request = match read_request(req, body, &state.settings).await {
+    let format = Format::negotiate(req.header(header::ACCEPT));
+    let schemas = Schemas { api: schema.0, introspection: introspection.0 };
+    let content_type = req.header(header::CONTENT_TYPE).unwrap_or_default().to_ascii_lowercase();
+    if content_type.starts_with("multipart/form-data") {
+        // Who uploads is settled before a byte of the file is stored.
+        let viewer = match upload_viewer(req, &state).await {
+            Ok(viewer) => viewer,
+            Err(refusal) => {
+                drain(body, upload_bytes_bound(&state.settings)).await;
+                return refusal;
+            }
+        };
+        return match read_multipart(req, body, &state.settings).await {
+            Ok(request) => execute(req, format, request, Some(viewer), &state, &schemas).await,
+            Err(refusal) => refusal,
+        };
+    }
+    let params = match read_json(&content_type, body, &state.settings).await {
+        Ok(params) => params,
+        Err(refusal) => return refusal,
+    };
+    let mut request = match request_from(params, &state).await {
         Ok(request) => request,
         Err(refusal) => return refusal,
     };
-
-    let ip = request_ip(req, &state.settings);
-    let mut sender = audit::Sender { viewer: None, client_ip: ip.clone() };
-    let mut request = request.data(ClientInfo { ip }).data(loaders::new(state.db.clone()));
-    if let Some(auth) = req.header(header::AUTHORIZATION)
-        && !needs_no_session(&mut request)
-    {
-        let token = auth.strip_prefix("Bearer ").or_else(|| auth.strip_prefix("bearer ")).unwrap_or("").trim();
-        let viewer = if token.is_empty() {
-            Err(AppError::unauthenticated("Authorization 头应为 “Bearer <访问令牌>”"))
-        } else {
-            authenticate(&state, token).await
-        };
-        match viewer {
-            Ok(viewer) => {
-                sender.viewer = Some(viewer.clone());
-                request = request.data(viewer);
-            }
-            Err(err @ AppError::Internal(_)) => return refuse(StatusCode::SERVICE_UNAVAILABLE, &err),
-            Err(err) => return refuse(StatusCode::UNAUTHORIZED, &err),
+    let viewer = if needs_no_session(&mut request) {
+        None
+    } else {
+        match viewer_from_header(req, &state).await {
+            Ok(viewer) => viewer,
+            Err(refusal) => return refusal,
         }
+    };
+    execute(req, format, request, viewer, &state, &schemas).await
+}
+
+/// `GET /graphql`: the IDE for a browser (or anyone who sends no query); otherwise a query in the
+/// query string (never a mutation), so a persisted query's hash makes a short URL that
+/// caches can keep.
+#[handler]
+async fn graphql_get(
+    req: &Request,
+    state: Data<&State>,
+    schema: Data<&AppSchema>,
+    introspection: Data<&IntrospectionSchema>,
+) -> Response {
+    let query_string = req.uri().query().unwrap_or_default();
+    // Nothing to run: the page, unless a GraphQL client asked (it gets the 400 below).
+    if query_string.is_empty() && !transport::wants_json(req.header(header::ACCEPT)) {
+        return crate::ide::page();
+    }
+    let format = Format::negotiate(req.header(header::ACCEPT));
+    let schemas = Schemas { api: schema.0, introspection: introspection.0 };
+    let params = match Params::from_query_string(query_string) {
+        Ok(params) => params,
+        Err(err) => return refuse(StatusCode::BAD_REQUEST, &err),
+    };
+    let mut request = match request_from(params, &state).await {
+        Ok(request) => request,
+        Err(refusal) => return refusal,
+    };
+    if transport::is_mutation(&mut request) {
+        let err = AppError::bad_input("query", "变更（mutation）只能用 POST 发送");
+        let mut refusal = refuse(StatusCode::METHOD_NOT_ALLOWED, &err);
+        refusal.headers_mut().insert(header::ALLOW, header::HeaderValue::from_static("POST"));
+        return refusal;
+    }
+    let viewer = match viewer_from_header(req, &state).await {
+        Ok(viewer) => viewer,
+        Err(refusal) => return refusal,
+    };
+    execute(req, format, request, viewer, &state, &schemas).await
+}
+
+/// The request the parameters describe, its query looked up first when it came as a
+/// persisted query's hash.
+async fn request_from(mut params: Params, state: &State) -> Result<async_graphql::Request, Response> {
+    match state.persisted_queries.resolve(&mut params.query, params.extensions.as_ref()).await {
+        Ok(()) => {}
+        // Apollo's and urql's links expect this as an ordinary GraphQL answer, and resend.
+        Err(err @ AppError::PersistedQueryNotFound) => return Err(refuse(StatusCode::OK, &err)),
+        Err(err @ AppError::Internal(_)) => return Err(refuse(StatusCode::SERVICE_UNAVAILABLE, &err)),
+        Err(err) => return Err(refuse(StatusCode::BAD_REQUEST, &err)),
+    }
+    params.into_request().map_err(|err| refuse(StatusCode::BAD_REQUEST, &err))
+}
+
+/// Runs the request as `viewer` and answers in `format`; what the audit log needs is
+/// written on the way out.
+async fn execute(
+    req: &Request,
+    format: Format,
+    request: async_graphql::Request,
+    viewer: Option<Viewer>,
+    state: &State,
+    schemas: &Schemas<'_>,
+) -> Response {
+    let ip = request_ip(req, &state.settings);
+    let sender = audit::Sender { viewer: viewer.clone(), client_ip: ip.clone() };
+    let mut request = request.data(ClientInfo { ip }).data(loaders::new(state.db.clone()));
+    if let Some(viewer) = viewer {
+        request = request.data(viewer);
     }
     // What the audit log needs of the request (a few hundred bytes), looked at after it ran
     // only when it may matter: a mutation, or a refusal.
@@ -150,34 +281,25 @@ async fn graphql(
         (request.query.clone(), request.operation_name.clone(), request.variables.clone());
     // The introspection query nests deeper than ordinary queries may: it runs on the twin
     // schema whose depth limit allows it (`graphql::is_introspection`).
-    let schema: &AppSchema = if crate::graphql::is_introspection(&query) { &introspection.0.0 } else { schema.0 };
+    let schema: &AppSchema =
+        if crate::graphql::is_introspection(&query) { &schemas.introspection.0 } else { schemas.api };
     let mut response = schema.execute(request).await;
     // Parse and validation errors (and the depth and complexity limits) come from
-    // async-graphql without a code; they are the client's mistakes.
-    for err in &mut response.errors {
-        let ext = err.extensions.get_or_insert_with(Default::default);
-        if ext.get("code").is_none() {
-            ext.set("code", ErrorCode::BadUserInput.as_str());
-        }
-    }
+    // async-graphql without a code, in English; they are the client's mistakes.
+    response.errors.iter_mut().for_each(crate::messages::localize);
     if audit::trail::may_matter(&query) || !response.errors.is_empty() {
         audit::record(&state.db, &sender, &query, operation.as_deref(), &variables, &response.errors).await;
     }
-    GraphQLResponse(response).into_response()
+    transport::respond(format, response)
 }
 
 /// Headers a browser only sends after a CORS preflight: an HTML form on another site can
 /// post `multipart/form-data` without one, so uploads must carry one of these.
 const PREFLIGHT_HEADERS: [&str; 2] = ["apollo-require-preflight", "x-apollo-operation-name"];
 
-/// The GraphQL request in the body: JSON, or (for uploads) a graphql-multipart-request.
-async fn read_request(req: &Request, body: Body, settings: &Settings) -> Result<async_graphql::Request, Response> {
-    let content_type = req.header(header::CONTENT_TYPE).unwrap_or_default().to_ascii_lowercase();
-    if content_type.starts_with("multipart/form-data") {
-        return read_multipart(req, body, settings).await;
-    }
-    // Otherwise only JSON: a browser form can post `text/plain` to another site without a
-    // CORS preflight, and async-graphql would parse it.
+/// A JSON body's parameters. Only JSON: a browser form can post `text/plain` to another
+/// site without a CORS preflight, and would otherwise be read as JSON.
+async fn read_json(content_type: &str, body: Body, settings: &Settings) -> Result<Params, Response> {
     if !content_type.starts_with("application/json") {
         let err = AppError::bad_input("Content-Type", "请求须为 application/json（上传文件用 multipart/form-data）");
         return Err(refuse(StatusCode::UNSUPPORTED_MEDIA_TYPE, &err));
@@ -195,16 +317,41 @@ async fn read_request(req: &Request, body: Body, settings: &Settings) -> Result<
     if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
         return Err(refuse(StatusCode::BAD_REQUEST, &AppError::bad_input("body", "不支持批量请求，请逐个发送")));
     }
-    serde_json::from_slice(&bytes).map_err(|e| {
-        refuse(StatusCode::BAD_REQUEST, &AppError::bad_input("body", format!("请求不是有效的 GraphQL JSON: {e}")))
-    })
+    Params::from_json(&bytes).map_err(|err| refuse(StatusCode::BAD_REQUEST, &err))
 }
 
-async fn read_multipart(req: &Request, body: Body, settings: &Settings) -> Result<async_graphql::Request, Response> {
+/// Who is uploading: an upload needs the preflight header and a live session, both
+/// checked before the body is read.
+async fn upload_viewer(req: &Request, state: &State) -> Result<Viewer, Response> {
     if !PREFLIGHT_HEADERS.iter().any(|h| req.headers().contains_key(*h)) {
         let err = AppError::bad_input("Apollo-Require-Preflight", "上传请求须带 Apollo-Require-Preflight: true 头");
         return Err(refuse(StatusCode::BAD_REQUEST, &err));
     }
+    match viewer_from_header(req, state).await? {
+        Some(viewer) => Ok(viewer),
+        None => Err(refuse(StatusCode::UNAUTHORIZED, &AppError::unauthenticated("请先登录再上传文件"))),
+    }
+}
+
+/// The most an upload request may carry: its files and the JSON parts around them.
+fn upload_bytes_bound(settings: &Settings) -> u64 {
+    (settings.upload_max_file_bytes as u64)
+        .saturating_mul(settings.upload_max_files_per_request as u64)
+        .saturating_add(settings.max_body_bytes as u64)
+}
+
+/// Reads and drops a body that is refused, up to `limit` bytes and for at most a few
+/// seconds: a client that is still sending when the answer comes sees a reset connection
+/// (`fetch failed`) instead of the answer. Nothing is kept.
+async fn drain(body: Body, limit: u64) {
+    use tokio::io::AsyncReadExt;
+    let mut reader = body.into_async_read().take(limit);
+    let _ = tokio::time::timeout(DRAIN_TIME, tokio::io::copy(&mut reader, &mut tokio::io::sink())).await;
+}
+
+const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(30);
+
+async fn read_multipart(req: &Request, body: Body, settings: &Settings) -> Result<async_graphql::Request, Response> {
     let (max_size, max_files) = (settings.upload_max_file_bytes, settings.upload_max_files_per_request);
     let too_large = || {
         let limit = human_size(max_size as u64);
@@ -228,11 +375,6 @@ async fn read_multipart(req: &Request, body: Body, settings: &Settings) -> Resul
         return Err(refuse(StatusCode::PAYLOAD_TOO_LARGE, &too_large()));
     }
     Ok(request)
-}
-
-#[handler]
-fn graphiql() -> Response {
-    crate::ide::page()
 }
 
 #[handler]

@@ -10,6 +10,7 @@ use crate::{
     config::Settings,
     db::QueryCounter,
     kv::Kv,
+    persisted_queries::PersistedQueries,
 };
 
 pub struct AppState {
@@ -30,6 +31,8 @@ pub struct AppState {
     pub uploads: UploadGuard,
     /// Each domain's rule for who may read the records attachments belong to.
     pub attachment_owners: Owners,
+    /// Queries registered by their hash (APQ).
+    pub persisted_queries: PersistedQueries,
 }
 
 pub type State = Arc<AppState>;

@@ -59,7 +59,7 @@ try {
   seen.step = 'docs';
   await page.getByRole('button', { name: /Show Documentation Explorer/i }).click();
   await page.waitForFunction(
-    () => (document.querySelector('.graphiql-doc-explorer')?.innerText || '').includes('QueryRoot'),
+    () => (document.querySelector('.graphiql-doc-explorer')?.innerText || '').includes('Mutation'),
     null,
     { timeout: 20000 },
   );

@@ -187,7 +187,7 @@ impl AuthMutation {
         &self,
         ctx: &Context<'_>,
         old_password: String,
-        new_password: String,
+        #[graphql(desc = "新密码：8到128位，至少包含字母、数字、符号中的两种")] new_password: String,
     ) -> Result<LogoutResult> {
         let viewer = ctx.viewer()?;
         Ok(count(service::change_password(ctx.state()?, viewer, old_password, new_password).await?))

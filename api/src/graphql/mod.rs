@@ -11,7 +11,11 @@ use async_graphql::{EmptySubscription, MergedObject, SDLExportOptions, Schema, S
 
 use crate::{attachments, audit, auth, briefings, members, organizations, proposals, suggestions, visits};
 
+/// Named `Query` and `Mutation` in the schema, the names clients assume: Apollo Client's
+/// and urql's caches treat an object typed `Query` in a mutation's answer as the root, so
+/// a payload's `query` field refreshes root fields such as `unreadBriefingCount`.
 #[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
 pub struct QueryRoot(
     auth::graphql::AuthQuery,
     members::graphql::MemberQuery,
@@ -24,6 +28,7 @@ pub struct QueryRoot(
 );
 
 #[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
 pub struct MutationRoot(
     auth::graphql::AuthMutation,
     members::graphql::MemberMutation,

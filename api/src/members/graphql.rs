@@ -233,7 +233,7 @@ pub struct CreateUserInput {
     /// 11位大陆手机号，即登录名
     pub phone: String,
     pub name: String,
-    /// 初始密码：至少8位，包含字母、数字、符号中的两种
+    /// 初始密码：8到128位，至少包含字母、数字、符号中的两种
     pub password: String,
 }
 
@@ -241,7 +241,7 @@ pub struct CreateUserInput {
 pub struct UpdateUserInput {
     pub name: Option<String>,
     pub phone: Option<String>,
-    /// 重置密码：该用户的所有登录都将失效，下次登录后应修改密码
+    /// 重置密码（8到128位，至少包含字母、数字、符号中的两种）：该用户的所有登录都将失效，下次登录后应修改密码
     pub password: Option<String>,
 }
 

@@ -18,7 +18,7 @@ const FEED: &str = "query($f: BriefingFeedFilter, $first: Int, $after: String) {
     edges { cursor node { id title pinned isRead readAt attachmentCount author { name } } }
   }
 }";
-const READ: &str = "mutation($id: ID!) { markBriefingRead(id: $id) { id isRead readAt } }";
+const READ: &str = "mutation($id: ID!) { markBriefingRead(id: $id) { briefing { id isRead readAt } unreadBriefingCount query { unreadBriefingCount } } }";
 const ONE: &str = "query($id: ID!) { briefing(id: $id) { id title isRead watermark previewText } }";
 
 /// An organization with a sector and four members:
@@ -182,11 +182,15 @@ async fn read_receipts_and_counts(backend: Backend) {
     assert_eq!(count(0).await, 2);
 
     let read = o.app.gql(Some(&o.tokens[0]), READ, json!({ "id": first })).await;
-    let read_at = read.data()["markBriefingRead"]["readAt"].clone();
-    assert_eq!(read.data()["markBriefingRead"]["isRead"], true);
+    let read_at = read.data()["markBriefingRead"]["briefing"]["readAt"].clone();
+    assert_eq!(read.data()["markBriefingRead"]["briefing"]["isRead"], true);
+    // The badge comes back with the mark, both ways a client cache may take it.
+    assert_eq!(read.data()["markBriefingRead"]["unreadBriefingCount"], 1);
+    assert_eq!(read.data()["markBriefingRead"]["query"]["unreadBriefingCount"], 1);
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     let again = o.app.gql(Some(&o.tokens[0]), READ, json!({ "id": first })).await;
-    assert_eq!(again.data()["markBriefingRead"]["readAt"], read_at, "the first read time stays");
+    assert_eq!(again.data()["markBriefingRead"]["briefing"]["readAt"], read_at, "the first read time stays");
+    assert_eq!(again.data()["markBriefingRead"]["unreadBriefingCount"], 1, "a second mark changes nothing");
     assert_eq!(count(0).await, 1);
     assert_eq!(count(1).await, 2, "receipts are per person");
 

@@ -376,3 +376,18 @@ impl TestApp {
         row.try_get::<i64>("", "n").expect("count")
     }
 }
+
+/// A folder of Node.js scripts under `tests/` (the browser driver, the graphql-http audit),
+/// its pinned packages installed the first time (`npm ci`, from the lock file).
+pub fn node_scripts(folder: &str, package: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(folder);
+    if !dir.join("node_modules").join(package).exists() {
+        let status = std::process::Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--ignore-scripts"])
+            .current_dir(&dir)
+            .status()
+            .expect("npm (Node.js) is needed for the tests in tests/browser and tests/clients");
+        assert!(status.success(), "npm ci in {}", dir.display());
+    }
+    dir
+}

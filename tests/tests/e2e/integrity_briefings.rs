@@ -12,7 +12,7 @@ use crate::{
 
 const FEED: &str = "{ briefings(first: 100) { edges { node { id } } } unreadBriefingCount }";
 const ONE: &str = "query($id: ID!) { briefing(id: $id) { id isRead readAt } }";
-const READ: &str = "mutation($id: ID!) { markBriefingRead(id: $id) { readAt } }";
+const READ: &str = "mutation($id: ID!) { markBriefingRead(id: $id) { briefing { readAt } } }";
 const UPDATE: &str = "mutation($id: ID!, $i: UpdateMembershipInput!) { updateMembership(id: $id, input: $i) { id } }";
 
 struct Org {
@@ -128,7 +128,8 @@ async fn leaving_the_standing_committee_hides_its_briefings(backend: Backend) {
     let before = seen(&o.app, &m.token, &read).await;
     visible(&mut f, "a standing member before the change", &before);
     let read_at =
-        o.app.gql(Some(&m.token), READ, json!({ "id": read })).await.data()["markBriefingRead"]["readAt"].clone();
+        o.app.gql(Some(&m.token), READ, json!({ "id": read })).await.data()["markBriefingRead"]["briefing"]["readAt"]
+            .clone();
     let size = o.audience_size(&read).await;
     f.check(size == 2, || format!("audienceSize {size} with two standing members"));
     let badge = seen(&o.app, &m.token, &unread).await.unread;

@@ -31,12 +31,12 @@ async fn request_limits(backend: Backend) {
     // Depth: a query nested past the limit is refused before it runs.
     let deep = "{ me { memberships { organization { parent { parent { parent { parent { parent { parent { parent { parent { parent { name } } } } } } } } } } } } }";
     let answer = app.gql(Some(&admin), deep, json!({})).await;
-    assert!(answer.message().to_lowercase().contains("nested too deep"), "{}", answer.body);
+    assert!(answer.message().contains("嵌套层级过多"), "{}", answer.body);
 
     // Complexity: 100 members × many aliased edges exceeds the budget.
     let fields: String = (0..80).map(|i| format!("a{i}: user {{ name }} ")).collect();
     let heavy = format!("{{ members(first: 100) {{ edges {{ node {{ {fields} }} }} }} }}");
     let answer = app.gql(Some(&admin), &heavy, json!({})).await;
-    assert!(answer.message().to_lowercase().contains("complex"), "{}", answer.body);
+    assert!(answer.message().contains("过于复杂"), "{}", answer.body);
 }
 both!(request_limits);

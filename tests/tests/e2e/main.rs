@@ -10,6 +10,7 @@ mod attachments;
 mod audit;
 mod auth;
 mod briefings;
+mod clients;
 mod ide;
 mod integrity_briefings;
 mod integrity_proposals;

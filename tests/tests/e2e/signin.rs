@@ -594,10 +594,7 @@ async fn refresh_and_login_work_with_an_expired_access_token_attached(backend: B
                 tokens.refresh
             ),
         ),
-        (
-            "a fragment at the root",
-            "mutation { ...F } fragment F on MutationRoot { logout { endedSessions } }".to_owned(),
-        ),
+        ("a fragment at the root", "mutation { ...F } fragment F on Mutation { logout { endedSessions } }".to_owned()),
     ] {
         let a = app.gql(Some(&stale), &query, json!({})).await;
         findings.check(a.status == 401 && a.body.get("data").is_none(), || {

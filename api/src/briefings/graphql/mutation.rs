@@ -12,6 +12,24 @@ use crate::{
     },
 };
 
+/// What `markBriefingRead` changed: the briefing, and the badge.
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct BriefingRead {
+    pub briefing: Briefing,
+    /// 标记后的未读通报数（角标）
+    pub unread_briefing_count: u64,
+}
+
+#[async_graphql::ComplexObject]
+impl BriefingRead {
+    /// 查询根：在这里选 `unreadBriefingCount` 等根字段，Apollo Client、urql 的规范化缓存会把
+    /// 新值写回根查询，角标无须重新请求
+    async fn query(&self) -> crate::graphql::QueryRoot {
+        crate::graphql::QueryRoot::default()
+    }
+}
+
 #[derive(InputObject)]
 pub struct CreateBriefingInput {
     pub title: String,
@@ -67,6 +85,7 @@ impl BriefingMutation {
         &self,
         ctx: &Context<'_>,
         input: CreateBriefingInput,
+        #[graphql(desc = "幂等键：8到100个字符，每个新操作生成一个（如 UUID），重试同一操作时原样带上")]
         idempotency_key: Option<String>,
     ) -> Result<Briefing> {
         let viewer = ctx.viewer()?;
@@ -129,10 +148,12 @@ impl BriefingMutation {
         Ok(DeletedBriefing { id: to_id(id) })
     }
 
-    /// 标记已读（重复调用保留首次阅读时间）
-    async fn mark_briefing_read(&self, ctx: &Context<'_>, id: ID) -> Result<Briefing> {
+    /// 标记已读（重复调用保留首次阅读时间）；同时给出新的未读数，客户端缓存中的角标随之更新
+    async fn mark_briefing_read(&self, ctx: &Context<'_>, id: ID) -> Result<BriefingRead> {
         let viewer = ctx.viewer()?;
-        let (model, receipt) = service::mark_read(&ctx.state()?.db, viewer, parse_id(&id, "id")?).await?;
-        Ok(Briefing { model, receipt: Some(receipt) })
+        let db = &ctx.state()?.db;
+        let (model, receipt) = service::mark_read(db, viewer, parse_id(&id, "id")?).await?;
+        let unread_briefing_count = service::unread_count(db, viewer).await?;
+        Ok(BriefingRead { briefing: Briefing { model, receipt: Some(receipt) }, unread_briefing_count })
     }
 }

@@ -120,6 +120,7 @@ impl ProposalMutation {
         &self,
         ctx: &Context<'_>,
         input: CreateProposalDraftInput,
+        #[graphql(desc = "幂等键：8到100个字符，每个新操作生成一个（如 UUID），重试同一操作时原样带上")]
         idempotency_key: Option<String>,
     ) -> Result<Proposal> {
         let viewer = ctx.viewer()?;
@@ -181,7 +182,13 @@ impl ProposalMutation {
     }
 
     /// 提交；同一 idempotencyKey 重试只提交一次并返回同样结果（第一次还在处理时也一样）
-    async fn submit_proposal(&self, ctx: &Context<'_>, id: ID, idempotency_key: String) -> Result<Proposal> {
+    async fn submit_proposal(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        #[graphql(desc = "幂等键：8到100个字符，每个新操作生成一个（如 UUID），重试同一操作时原样带上")]
+        idempotency_key: String,
+    ) -> Result<Proposal> {
         let viewer = ctx.viewer()?;
         let key = retry_key(ctx, Some(&idempotency_key))?
             .ok_or_else(|| AppError::bad_input(idempotency::FIELD, "请提供幂等键"))?;
@@ -309,6 +316,7 @@ impl ProposalMutation {
         ctx: &Context<'_>,
         id: ID,
         input: ReplyInput,
+        #[graphql(desc = "幂等键：8到100个字符，每个新操作生成一个（如 UUID），重试同一操作时原样带上")]
         idempotency_key: Option<String>,
     ) -> Result<Proposal> {
         let who = who(ctx).await?;

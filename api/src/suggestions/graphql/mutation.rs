@@ -79,6 +79,7 @@ impl SuggestionMutation {
         &self,
         ctx: &Context<'_>,
         input: SubmitSuggestionInput,
+        #[graphql(desc = "幂等键：8到100个字符，每个新操作生成一个（如 UUID），重试同一操作时原样带上")]
         idempotency_key: String,
     ) -> Result<Suggestion> {
         let viewer = ctx.viewer()?;
@@ -179,6 +180,7 @@ impl SuggestionMutation {
         ctx: &Context<'_>,
         id: ID,
         input: RecordAdoptionInput,
+        #[graphql(desc = "幂等键：8到100个字符，每个新操作生成一个（如 UUID），重试同一操作时原样带上")]
         idempotency_key: Option<String>,
     ) -> Result<Suggestion> {
         let viewer = ctx.viewer()?;

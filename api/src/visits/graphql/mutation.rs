@@ -105,6 +105,7 @@ impl VisitMutation {
         &self,
         ctx: &Context<'_>,
         input: CreateVisitInput,
+        #[graphql(desc = "幂等键：8到100个字符，每个新操作生成一个（如 UUID），重试同一操作时原样带上")]
         idempotency_key: Option<String>,
     ) -> Result<Visit> {
         let actor = actor(ctx).await?;
@@ -178,6 +179,7 @@ impl VisitMutation {
         &self,
         ctx: &Context<'_>,
         id: ID,
+        #[graphql(desc = "幂等键：8到100个字符，每个新操作生成一个（如 UUID），重试同一操作时原样带上")]
         idempotency_key: Option<String>,
     ) -> Result<Participant> {
         let viewer = ctx.viewer()?;
