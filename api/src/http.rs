@@ -2,10 +2,6 @@
 //! `GET /graphql` (GraphiQL for admins), `GET /files/{id}` (signed attachment downloads),
 //! `/healthz` and `/readyz`. Authentication happens here, before the schema runs: a
 //! request that carries a bad token is refused whole, never answered in part.
-use async_graphql::{
-    ParseRequestError,
-    http::{MultipartOptions, receive_body},
-};
 use async_graphql_poem::GraphQLResponse;
 use poem::{
     Body, EndpointExt, IntoResponse, Request, Response, Route, get, handler,
@@ -14,7 +10,6 @@ use poem::{
     web::{Data, Json},
 };
 use serde_json::json;
-use tokio_util::compat::TokioAsyncReadCompatExt;
 
 use crate::{
     attachments::{download::download, intake::human_size},
@@ -23,10 +18,12 @@ use crate::{
     config::Settings,
     error::{AppError, ErrorCode},
     graphql::{AppSchema, IntrospectionSchema, loaders},
+    limits::multipart::Unread,
     state::State,
 };
 
 pub fn routes(state: State, schema: AppSchema, introspection: IntrospectionSchema) -> impl poem::Endpoint {
+    let security_headers = crate::limits::headers::SecurityHeaders::new(&state.settings);
     Route::new()
         .at("/graphql", get(graphiql).post(graphql))
         .at("/ide/:file", get(crate::ide::asset))
@@ -36,6 +33,7 @@ pub fn routes(state: State, schema: AppSchema, introspection: IntrospectionSchem
         .data(state)
         .data(schema)
         .data(introspection)
+        .with(security_headers)
         .with(Tracing)
 }
 
@@ -125,7 +123,7 @@ async fn graphql(
 
     let ip = request_ip(req, &state.settings);
     let mut sender = audit::Sender { viewer: None, client_ip: ip.clone() };
-    let mut request = request.data(ClientInfo { ip }).data(loaders::new(state.db.clone()));
+    let mut request = request.data(ClientInfo { ip: ip.clone() }).data(loaders::new(state.db.clone()));
     if let Some(auth) = req.header(header::AUTHORIZATION)
         && !needs_no_session(&mut request)
     {
@@ -144,6 +142,10 @@ async fn graphql(
             Err(err) => return refuse(StatusCode::UNAUTHORIZED, &err),
         }
     }
+    let admitted = match crate::limits::admit(&state, &mut request, sender.viewer.as_ref(), &ip).await {
+        Ok(admitted) => admitted,
+        Err(refusal) => return refusal,
+    };
     // What the audit log needs of the request (a few hundred bytes), looked at after it ran
     // only when it may matter: a mutation, or a refusal.
     let (query, operation, variables) =
@@ -163,7 +165,9 @@ async fn graphql(
     if audit::trail::may_matter(&query) || !response.errors.is_empty() {
         audit::record(&state.db, &sender, &query, operation.as_deref(), &variables, &response.errors).await;
     }
-    GraphQLResponse(response).into_response()
+    let mut response = GraphQLResponse(response).into_response();
+    admitted.decorate(&mut response);
+    response
 }
 
 /// Headers a browser only sends after a CORS preflight: an HTML form on another site can
@@ -210,16 +214,23 @@ async fn read_multipart(req: &Request, body: Body, settings: &Settings) -> Resul
         let limit = human_size(max_size as u64);
         AppError::bad_input("file", format!("文件不能超过{limit}，每次最多上传{max_files}个"))
     };
-    let options = MultipartOptions::default().max_file_size(max_size).max_num_files(max_files);
-    let content_type = req.header(header::CONTENT_TYPE);
-    // The files go to anonymous temporary files, gone when the request is.
-    let request = match receive_body(content_type, body.into_async_read().compat(), options).await {
+    let content_type = req.header(header::CONTENT_TYPE).unwrap_or_default();
+    let limits = crate::limits::multipart::MultipartLimits {
+        max_body_bytes: settings.max_body_bytes,
+        max_file_bytes: max_size,
+        max_files,
+    };
+    let request = match crate::limits::multipart::receive(content_type, body, &limits).await {
         Ok(request) => request,
-        Err(ParseRequestError::PayloadTooLarge) => return Err(refuse(StatusCode::PAYLOAD_TOO_LARGE, &too_large())),
-        Err(ParseRequestError::UnsupportedBatch) => {
+        Err(Unread::FileTooLarge) => return Err(refuse(StatusCode::PAYLOAD_TOO_LARGE, &too_large())),
+        Err(Unread::PartTooLarge(part)) => {
+            let err = AppError::bad_input(part, format!("请求体不能超过{}字节", settings.max_body_bytes));
+            return Err(refuse(StatusCode::PAYLOAD_TOO_LARGE, &err));
+        }
+        Err(Unread::Batch) => {
             return Err(refuse(StatusCode::BAD_REQUEST, &AppError::bad_input("body", "不支持批量请求，请逐个发送")));
         }
-        Err(e) => {
+        Err(Unread::Malformed(e)) => {
             let err = AppError::bad_input("body", format!("上传请求格式不正确（graphql-multipart-request）: {e}"));
             return Err(refuse(StatusCode::BAD_REQUEST, &err));
         }
