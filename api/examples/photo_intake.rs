@@ -31,7 +31,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut last = None;
     for _ in 0..7 {
         let start = Instant::now();
-        let accepted = intake::accept(jpeg.clone(), 20 * 1024 * 1024).map_err(|e| format!("{e:?}"))?;
+        let accepted = intake::accept(jpeg.clone(), 20 * 1024 * 1024, 40_000_000).map_err(|e| format!("{e:?}"))?;
         times.push(start.elapsed().as_secs_f64() * 1000.0);
         last = Some(accepted);
     }

@@ -104,14 +104,22 @@ fn attachment_owners() -> Owners {
         .register(AttachmentPurpose::VisitReport, visits::policy::ReportAttachments)
 }
 
+fn limits(settings: &Settings) -> Limits {
+    Limits {
+        depth: settings.graphql_max_depth,
+        complexity: settings.graphql_max_complexity,
+        suggestions: !settings.introspection_admin_only(),
+    }
+}
+
 /// The twin schema for introspection-only requests (see `graphql::is_introspection`).
 pub fn introspection_schema(state: &State) -> graphql::IntrospectionSchema {
-    let limits = Limits { depth: state.settings.graphql_max_depth, complexity: state.settings.graphql_max_complexity };
+    let limits = limits(&state.settings);
     graphql::IntrospectionSchema(graphql::builder(&graphql::introspection_limits(&limits)).data(state.clone()).finish())
 }
 
 pub fn schema(state: &State) -> graphql::AppSchema {
-    let limits = Limits { depth: state.settings.graphql_max_depth, complexity: state.settings.graphql_max_complexity };
+    let limits = limits(&state.settings);
     graphql::builder(&limits).data(state.clone()).finish()
 }
 

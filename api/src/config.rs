@@ -46,6 +46,16 @@ const KEYS: &[&str] = &[
     "MAX_BODY_BYTES",
     "GRAPHQL_MAX_DEPTH",
     "GRAPHQL_MAX_COMPLEXITY",
+    "GRAPHQL_MAX_FIELDS",
+    "GRAPHQL_MAX_ALIASES",
+    "GRAPHQL_LIST_SIZE_ESTIMATE",
+    "GRAPHQL_INTROSPECTION",
+    "RATE_LIMIT_WINDOW_SECS",
+    "RATE_LIMIT_COST_PER_USER",
+    "RATE_LIMIT_COST_PER_IP",
+    "RATE_LIMIT_SENSITIVE_PER_USER",
+    "RATE_LIMIT_SENSITIVE_PER_IP",
+    "UPLOAD_MAX_IMAGE_PIXELS",
     "STORAGE_BACKEND",
     "STORAGE_DIR",
     "S3_BUCKET",
@@ -124,6 +134,26 @@ pub struct Settings {
     pub max_body_bytes: usize,
     pub graphql_max_depth: usize,
     pub graphql_max_complexity: usize,
+    /// Fields of a request once its fragments are inlined (`__typename` included).
+    pub graphql_max_fields: usize,
+    /// Aliased fields of a request, fragments inlined.
+    pub graphql_max_aliases: usize,
+    /// How many items a list without paging is counted as in the complexity.
+    pub graphql_list_size_estimate: usize,
+    /// Who may ask about the schema (`__schema`, `__type`); unset: `admin` in production,
+    /// `everyone` otherwise. `admin` also drops “did you mean …” suggestions from errors.
+    #[serde(deserialize_with = "lossy::opt_string")]
+    pub graphql_introspection: Option<String>,
+    /// The window of the request budget.
+    pub rate_limit_window_secs: u64,
+    /// Complexity one person may spend per window, whatever address they come from.
+    pub rate_limit_cost_per_user: u64,
+    /// Complexity one client address may spend per window (many people share a carrier's).
+    pub rate_limit_cost_per_ip: u64,
+    /// Sign-ins, password changes and submissions one person may make per window.
+    pub rate_limit_sensitive_per_user: u64,
+    /// The same per client address.
+    pub rate_limit_sensitive_per_ip: u64,
     pub storage_backend: StorageBackend,
     pub storage_dir: String,
     #[serde(deserialize_with = "lossy::opt_string")]
@@ -147,6 +177,8 @@ pub struct Settings {
     pub file_url_ttl_secs: u64,
     pub upload_max_file_bytes: usize,
     pub upload_max_files_per_request: usize,
+    /// Pixels of a photo (width × height): a small PNG can claim 16384 × 8000, 512 MB decoded.
+    pub upload_max_image_pixels: u64,
     /// Uploads one person may make per hour (every process counts together).
     pub uploads_per_hour: u32,
     pub attachments_max_per_record: usize,
@@ -195,6 +227,15 @@ impl Default for Settings {
             max_body_bytes: 1024 * 1024,
             graphql_max_depth: 12,
             graphql_max_complexity: 5000,
+            graphql_max_fields: 1000,
+            graphql_max_aliases: 50,
+            graphql_list_size_estimate: 10,
+            graphql_introspection: None,
+            rate_limit_window_secs: 60,
+            rate_limit_cost_per_user: 20_000,
+            rate_limit_cost_per_ip: 100_000,
+            rate_limit_sensitive_per_user: 10,
+            rate_limit_sensitive_per_ip: 60,
             storage_backend: StorageBackend::Fs,
             storage_dir: "data/files".into(),
             s3_bucket: None,
@@ -208,6 +249,7 @@ impl Default for Settings {
             file_url_ttl_secs: 5 * 60,
             upload_max_file_bytes: 20 * 1024 * 1024,
             upload_max_files_per_request: 5,
+            upload_max_image_pixels: 40_000_000,
             uploads_per_hour: 200,
             attachments_max_per_record: 20,
             attachments_max_bytes_per_record: 100 * 1024 * 1024,
@@ -304,6 +346,18 @@ impl Settings {
         Duration::from_secs(self.file_url_ttl_secs)
     }
 
+    /// Whether only admins may ask about the schema (and errors suggest no field names).
+    pub fn introspection_admin_only(&self) -> bool {
+        match self.graphql_introspection.as_deref() {
+            Some(value) => value.eq_ignore_ascii_case("admin"),
+            None => self.app_env == AppEnv::Production,
+        }
+    }
+
+    pub fn rate_limit_window(&self) -> Duration {
+        Duration::from_secs(self.rate_limit_window_secs)
+    }
+
     pub fn is_sqlite(&self) -> bool {
         self.database_url.starts_with("sqlite:")
     }
@@ -331,6 +385,21 @@ impl Settings {
         if self.upload_max_file_bytes == 0 || self.upload_max_files_per_request == 0 || self.file_url_ttl_secs == 0 {
             problems.push(
                 "UPLOAD_MAX_FILE_BYTES, UPLOAD_MAX_FILES_PER_REQUEST and FILE_URL_TTL_SECS must be above zero".into(),
+            );
+        }
+        if let Some(value) = self.graphql_introspection.as_deref()
+            && !["admin", "everyone"].iter().any(|v| value.eq_ignore_ascii_case(v))
+        {
+            problems.push("GRAPHQL_INTROSPECTION must be `admin` or `everyone`".into());
+        }
+        if self.rate_limit_window_secs == 0
+            || self.graphql_max_fields == 0
+            || self.graphql_max_aliases == 0
+            || self.upload_max_image_pixels == 0
+        {
+            problems.push(
+                "RATE_LIMIT_WINDOW_SECS, GRAPHQL_MAX_FIELDS, GRAPHQL_MAX_ALIASES and UPLOAD_MAX_IMAGE_PIXELS must be above zero"
+                    .into(),
             );
         }
         if self.app_env == AppEnv::Production {
@@ -442,6 +511,18 @@ mod tests {
         assert!(s.problems()[0].contains("ATTACHMENT_ORPHAN_AFTER_SECS"));
         let s = Settings { storage_backend: StorageBackend::S3, ..Settings::default() };
         assert!(s.problems()[0].contains("S3_BUCKET"));
+    }
+
+    #[test]
+    fn production_keeps_the_schema_to_admins_unless_told_otherwise() {
+        assert!(production().introspection_admin_only());
+        assert!(!Settings::default().introspection_admin_only());
+        let open = Settings { graphql_introspection: Some("everyone".into()), ..production() };
+        assert!(!open.introspection_admin_only());
+        let closed = Settings { graphql_introspection: Some("ADMIN".into()), ..Settings::default() };
+        assert!(closed.introspection_admin_only());
+        let typo = Settings { graphql_introspection: Some("admins".into()), ..Settings::default() };
+        assert!(typo.problems()[0].contains("GRAPHQL_INTROSPECTION"));
     }
 
     #[test]

@@ -2,10 +2,6 @@
 //! `GET /graphql` (queries in the query string; GraphiQL for a browser), `GET /files/{id}` (signed attachment downloads),
 //! `/healthz` and `/readyz`. Authentication happens here, before the schema runs: a
 //! request that carries a bad token is refused whole, never answered in part.
-use async_graphql::{
-    ParseRequestError,
-    http::{MultipartOptions, receive_body},
-};
 use poem::web::{CompressionAlgo, CompressionLevel};
 use poem::{
     Body, EndpointExt, IntoResponse, Request, Response, Route, get, handler,
@@ -14,7 +10,6 @@ use poem::{
     web::{Data, Json},
 };
 use serde_json::json;
-use tokio_util::compat::TokioAsyncReadCompatExt;
 
 use crate::{
     attachments::{download::download, intake::human_size},
@@ -23,12 +18,14 @@ use crate::{
     config::Settings,
     error::AppError,
     graphql::{AppSchema, IntrospectionSchema, loaders},
+    limits::multipart::Unread,
     state::State,
     transport::{self, Format, Params},
 };
 
 pub fn routes(state: State, schema: AppSchema, introspection: IntrospectionSchema) -> impl poem::Endpoint {
     let cors = cors(&state.settings.cors_allowed_origins);
+    let security_headers = crate::limits::headers::SecurityHeaders::new(&state.settings);
     Route::new()
         // Answers compressed for phones on mobile data (a feed page: 8.7 KB, 2.1 KB gzipped).
         // Level 4: brotli's default (11) costs far too much CPU for answers made per request.
@@ -41,6 +38,7 @@ pub fn routes(state: State, schema: AppSchema, introspection: IntrospectionSchem
         .data(schema)
         .data(introspection)
         .with_if(cors.is_some(), cors.unwrap_or_default())
+        .with(security_headers)
         .with(Tracing)
 }
 
@@ -70,7 +68,14 @@ fn cors(origins: &[String]) -> Option<Cors> {
                 "apollographql-client-name",
                 "apollographql-client-version",
             ])
-            .expose_headers(["retry-after", "ratelimit", "ratelimit-policy", "www-authenticate"])
+            .expose_headers([
+                "retry-after",
+                "ratelimit-policy",
+                "ratelimit-limit",
+                "ratelimit-remaining",
+                "ratelimit-reset",
+                "www-authenticate",
+            ])
             .max_age(600),
     )
 }
@@ -271,10 +276,14 @@ async fn execute(
 ) -> Response {
     let ip = request_ip(req, &state.settings);
     let sender = audit::Sender { viewer: viewer.clone(), client_ip: ip.clone() };
-    let mut request = request.data(ClientInfo { ip }).data(loaders::new(state.db.clone()));
+    let mut request = request.data(ClientInfo { ip: ip.clone() }).data(loaders::new(state.db.clone()));
     if let Some(viewer) = viewer {
         request = request.data(viewer);
     }
+    let admitted = match crate::limits::admit(state, &mut request, sender.viewer.as_ref(), &ip).await {
+        Ok(admitted) => admitted,
+        Err(refusal) => return refusal,
+    };
     // What the audit log needs of the request (a few hundred bytes), looked at after it ran
     // only when it may matter: a mutation, or a refusal.
     let (query, operation, variables) =
@@ -290,7 +299,9 @@ async fn execute(
     if audit::trail::may_matter(&query) || !response.errors.is_empty() {
         audit::record(&state.db, &sender, &query, operation.as_deref(), &variables, &response.errors).await;
     }
-    transport::respond(format, response)
+    let mut response = transport::respond(format, response);
+    admitted.decorate(&mut response);
+    response
 }
 
 /// Headers a browser only sends after a CORS preflight: an HTML form on another site can
@@ -357,16 +368,23 @@ async fn read_multipart(req: &Request, body: Body, settings: &Settings) -> Resul
         let limit = human_size(max_size as u64);
         AppError::bad_input("file", format!("文件不能超过{limit}，每次最多上传{max_files}个"))
     };
-    let options = MultipartOptions::default().max_file_size(max_size).max_num_files(max_files);
-    let content_type = req.header(header::CONTENT_TYPE);
-    // The files go to anonymous temporary files, gone when the request is.
-    let request = match receive_body(content_type, body.into_async_read().compat(), options).await {
+    let content_type = req.header(header::CONTENT_TYPE).unwrap_or_default();
+    let limits = crate::limits::multipart::MultipartLimits {
+        max_body_bytes: settings.max_body_bytes,
+        max_file_bytes: max_size,
+        max_files,
+    };
+    let request = match crate::limits::multipart::receive(content_type, body, &limits).await {
         Ok(request) => request,
-        Err(ParseRequestError::PayloadTooLarge) => return Err(refuse(StatusCode::PAYLOAD_TOO_LARGE, &too_large())),
-        Err(ParseRequestError::UnsupportedBatch) => {
+        Err(Unread::FileTooLarge) => return Err(refuse(StatusCode::PAYLOAD_TOO_LARGE, &too_large())),
+        Err(Unread::PartTooLarge(part)) => {
+            let err = AppError::bad_input(part, format!("请求体不能超过{}字节", settings.max_body_bytes));
+            return Err(refuse(StatusCode::PAYLOAD_TOO_LARGE, &err));
+        }
+        Err(Unread::Batch) => {
             return Err(refuse(StatusCode::BAD_REQUEST, &AppError::bad_input("body", "不支持批量请求，请逐个发送")));
         }
-        Err(e) => {
+        Err(Unread::Malformed(e)) => {
             let err = AppError::bad_input("body", format!("上传请求格式不正确（graphql-multipart-request）: {e}"));
             return Err(refuse(StatusCode::BAD_REQUEST, &err));
         }

@@ -22,6 +22,7 @@ pub mod http;
 pub mod ide;
 pub mod idempotency;
 pub mod kv;
+pub mod limits;
 pub mod members;
 pub mod messages;
 pub mod organizations;

@@ -127,13 +127,13 @@ pub fn checksum(bytes: &[u8]) -> String {
 }
 
 /// Checks and prepares one upload. CPU-bound: run it off the async executor.
-pub fn accept(bytes: Vec<u8>, max_bytes: usize) -> AppResult<Accepted> {
+pub fn accept(bytes: Vec<u8>, max_bytes: usize, max_pixels: u64) -> AppResult<Accepted> {
     if bytes.len() > max_bytes {
         return Err(refuse(format!("文件不能超过{}", human_size(max_bytes as u64))));
     }
     let kind = sniff(&bytes)?;
     let (bytes, photo) = if kind.is_image() {
-        let (stored, photo) = photo(kind, &bytes)?;
+        let (stored, photo) = photo(kind, &bytes, max_pixels)?;
         (stored, Some(photo))
     } else {
         (bytes, None)
@@ -142,19 +142,30 @@ pub fn accept(bytes: Vec<u8>, max_bytes: usize) -> AppResult<Accepted> {
 }
 
 /// Decodes, applies the EXIF orientation and encodes again (without any metadata).
-fn photo(kind: FileKind, bytes: &[u8]) -> AppResult<(Vec<u8>, Photo)> {
+///
+/// The size is read from the header before anything is decoded (`ImageDecoder::dimensions`
+/// of the `image` crate, already used here, reads only the header): a 510 KB PNG may
+/// claim 16384 × 8000 pixels, 512 MB once decoded, and three of them at once took the
+/// server to 1.3 GB. Above `max_pixels` the photo is refused; `max_alloc` follows it.
+fn photo(kind: FileKind, bytes: &[u8], max_pixels: u64) -> AppResult<(Vec<u8>, Photo)> {
     let format = if kind == FileKind::Png { ImageFormat::Png } else { ImageFormat::Jpeg };
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(MAX_DECODED_BYTES);
+    // Four bytes a pixel (RGBA, the widest the decoders here produce), room for a copy.
+    limits.max_alloc = Some(MAX_DECODED_BYTES.min(max_pixels.saturating_mul(8)));
     reader.limits(limits);
     let unreadable = |e: image::ImageError| match e {
         image::ImageError::Limits(_) => refuse(format!("图片尺寸过大（每边不能超过{MAX_SIDE}像素）")),
         _ => refuse("图片已损坏，无法读取"),
     };
     let mut decoder = reader.into_decoder().map_err(unreadable)?;
+    let (width, height) = decoder.dimensions();
+    if u64::from(width) * u64::from(height) > max_pixels {
+        let megapixels = max_pixels as f64 / 1e6;
+        return Err(refuse(format!("图片像素过多（{width}×{height}），最多{megapixels:.0}百万像素，请缩小后再上传")));
+    }
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
     let mut image = DynamicImage::from_decoder(decoder).map_err(unreadable)?;
     image.apply_orientation(orientation);
@@ -237,8 +248,15 @@ mod tests {
     }
 
     #[test]
+    fn photos_over_the_pixel_limit_are_refused_before_decoding() {
+        let refused = accept(png(200, 100), 1 << 20, 19_999);
+        assert!(matches!(refused, Err(AppError::BadInput { message, .. }) if message.contains("像素")));
+        assert!(accept(png(200, 100), 1 << 20, 20_000).is_ok());
+    }
+
+    #[test]
     fn photos_get_a_preview_and_transparency_turns_white() {
-        let Ok(done) = accept(png(1000, 500), 1 << 20) else { panic!("a PNG is accepted") };
+        let Ok(done) = accept(png(1000, 500), 1 << 20, 40_000_000) else { panic!("a PNG is accepted") };
         let Some(photo) = done.photo else { panic!("a PNG is a photo") };
         assert_eq!((photo.width, photo.height), (1000, 500));
         let Ok(preview) = image::load_from_memory(&photo.preview) else { panic!("the preview decodes") };
@@ -250,11 +268,13 @@ mod tests {
     #[test]
     fn size_and_broken_photos_are_refused() {
         assert!(
-            matches!(accept(png(2, 2), 10), Err(AppError::BadInput { message, .. }) if message.contains("不能超过"))
+            matches!(accept(png(2, 2), 10, 40_000_000), Err(AppError::BadInput { message, .. }) if message.contains("不能超过"))
         );
         let mut broken = png(50, 50);
         broken.truncate(60);
-        assert!(matches!(accept(broken, 1 << 20), Err(AppError::BadInput { message, .. }) if message.contains("损坏")));
+        assert!(
+            matches!(accept(broken, 1 << 20, 40_000_000), Err(AppError::BadInput { message, .. }) if message.contains("损坏"))
+        );
         assert_eq!(human_size(20 * 1024 * 1024), "20MB");
     }
 }

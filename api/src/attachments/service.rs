@@ -98,6 +98,7 @@ pub async fn upload(
     may_upload(viewer, purpose)?;
     state.uploads.admit(viewer.user_id).await?;
     let (db, files, max_bytes) = (&state.db, &state.files, state.settings.upload_max_file_bytes);
+    let max_pixels = state.settings.upload_max_image_pixels;
     // The permit is held while the file is checked and re-encoded, not while it is stored.
     let permit = Arc::clone(&state.uploads.processing)
         .acquire_owned()
@@ -110,7 +111,7 @@ pub async fn upload(
             .take(max_bytes as u64 + 1)
             .read_to_end(&mut bytes)
             .map_err(|e| AppError::internal(format!("reading an upload: {e}")))?;
-        intake::accept(bytes, max_bytes)
+        intake::accept(bytes, max_bytes, max_pixels)
     })
     .await
     .map_err(|e| AppError::internal(format!("upload worker: {e}")))??;

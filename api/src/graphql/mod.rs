@@ -47,23 +47,30 @@ pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 pub struct IntrospectionSchema(pub AppSchema);
 
 /// Limits that async-graphql leaves open by default.
+/// (Fields, aliases, lists without paging and the request budget are `crate::limits`,
+/// checked before the schema sees a request.)
+#[derive(Debug, Clone, Copy)]
 pub struct Limits {
     pub depth: usize,
     pub complexity: usize,
+    /// “Did you mean …” in validation errors: off where the schema is not public
+    /// (`GRAPHQL_INTROSPECTION=admin`), since the suggestions spell it out field by field.
+    pub suggestions: bool,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { depth: 12, complexity: 5000 }
+        Self { depth: 12, complexity: 5000, suggestions: true }
     }
 }
 
 pub fn builder(limits: &Limits) -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
-    Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
+    let builder = Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
         .limit_depth(limits.depth)
         .limit_complexity(limits.complexity)
         .limit_recursive_depth(32)
-        .limit_directives(20)
+        .limit_directives(20);
+    if limits.suggestions { builder } else { builder.disable_suggestions() }
 }
 
 /// The standard introspection query of graphql-js (`getIntrospectionQuery()`, which GraphiQL,
@@ -75,7 +82,7 @@ pub const INTROSPECTION_DEPTH: usize = 15;
 /// introspection query's depth, so tools can load the schema without raising the limit
 /// for ordinary queries.
 pub fn introspection_limits(limits: &Limits) -> Limits {
-    Limits { depth: limits.depth.max(INTROSPECTION_DEPTH), complexity: limits.complexity }
+    Limits { depth: limits.depth.max(INTROSPECTION_DEPTH), ..*limits }
 }
 
 /// Whether a request asks about the schema only (`__schema`, `__type`, `__typename` at the

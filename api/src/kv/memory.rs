@@ -7,7 +7,7 @@ use std::{
 
 use async_trait::async_trait;
 
-use super::{Kv, KvError, KvResult, Taken};
+use super::{Kv, KvError, KvResult, Spent, Taken};
 
 enum Value {
     Hash(HashMap<String, String>),
@@ -216,6 +216,32 @@ impl Kv for MemoryKv {
                 }
             }
             Taken::Counted
+        })
+    }
+
+    async fn spend_within(&self, counters: &[(String, u64)], amount: u64, window: Duration) -> KvResult<Spent> {
+        // One lock around the check and the additions: the same atomicity as the script.
+        self.with(|map, now| {
+            let current = |map: &HashMap<String, Entry>, key: &str| match map.get(key) {
+                Some(e @ Entry { value: Value::Counter(c), .. }) => (*c, e.secs_left(now)),
+                _ => (0, window.as_secs()),
+            };
+            let granted = counters.iter().all(|(key, limit)| current(map, key).0.saturating_add(amount) <= *limit);
+            if granted {
+                for (key, _) in counters {
+                    let entry = map
+                        .entry(key.clone())
+                        .or_insert_with(|| Entry { value: Value::Counter(0), expires: Some(now + window) });
+                    match &mut entry.value {
+                        Value::Counter(c) => *c = c.saturating_add(amount),
+                        other => {
+                            *other = Value::Counter(amount);
+                            entry.expires = Some(now + window);
+                        }
+                    }
+                }
+            }
+            Spent { granted, counters: counters.iter().map(|(key, _)| current(map, key)).collect() }
         })
     }
 

@@ -30,6 +30,15 @@ pub enum Taken {
     Full { retry_after_secs: u64 },
 }
 
+/// What `Kv::spend_within` did, and where every counter stands after it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spent {
+    /// The amount was added to every counter (false: to none).
+    pub granted: bool,
+    /// Per counter, in the order given: its value and the seconds left in its window.
+    pub counters: Vec<(u64, u64)>,
+}
+
 #[async_trait]
 pub trait Kv: Send + Sync {
     /// All fields of a hash; empty when the key does not exist.
@@ -66,6 +75,10 @@ pub trait Kv: Send + Sync {
     /// Each counter's window starts at its first increment. This is what makes a limit
     /// hold under a burst: the check and the count are one atomic step.
     async fn incr_all_below(&self, counters: &[(String, u64)], window: Duration) -> KvResult<Taken>;
+    /// Adds `amount` to every `(counter, limit)` when each stays within its limit, or to
+    /// none; one atomic step, like `incr_all_below`. A window starts at a counter's first
+    /// spend. The request budget (`limits::budget`) is built on it.
+    async fn spend_within(&self, counters: &[(String, u64)], amount: u64, window: Duration) -> KvResult<Spent>;
     /// Gives one back to a counter (never below zero), keeping its window.
     async fn decr_counter(&self, key: &str) -> KvResult<()>;
     async fn ping(&self) -> KvResult<()>;

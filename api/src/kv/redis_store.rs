@@ -5,7 +5,7 @@ use std::{collections::HashMap, time::Duration};
 use async_trait::async_trait;
 use redis::{Script, aio::ConnectionManager};
 
-use super::{Kv, KvError, KvResult, Taken};
+use super::{Kv, KvError, KvResult, Spent, Taken};
 
 #[derive(Clone)]
 pub struct RedisKv {
@@ -55,6 +55,36 @@ for _, key in ipairs(KEYS) do
   end
 end
 return {1, 0}";
+
+/// KEYS counters; ARGV[1] window ms, ARGV[2] amount, then one limit per key. Adds the
+/// amount to every counter when each stays within its limit, else to none. Returns
+/// {granted, then value and ms left per counter}.
+const SPEND_WITHIN: &str = r"
+local window = tonumber(ARGV[1])
+local amount = tonumber(ARGV[2])
+local granted = 1
+local used, left = {}, {}
+for i, key in ipairs(KEYS) do
+  used[i] = tonumber(redis.call('GET', key) or '0')
+  left[i] = redis.call('PTTL', key)
+  if left[i] < 0 then left[i] = window end
+  if used[i] + amount > tonumber(ARGV[i + 2]) then granted = 0 end
+end
+if granted == 1 then
+  for i, key in ipairs(KEYS) do
+    used[i] = redis.call('INCRBY', key, amount)
+    if used[i] == amount or redis.call('PTTL', key) < 0 then
+      redis.call('PEXPIRE', key, window)
+      left[i] = window
+    end
+  end
+end
+local out = {granted}
+for i = 1, #KEYS do
+  out[#out + 1] = used[i]
+  out[#out + 1] = left[i]
+end
+return out";
 
 /// KEYS[1] counter: one less, never below zero; DECR keeps the key's expiry.
 const DECR_COUNTER: &str = r"
@@ -195,6 +225,31 @@ impl Kv for RedisKv {
         }
         let (counted, wait_ms): (i64, i64) = call.invoke_async(&mut conn).await.map_err(err)?;
         Ok(if counted == 1 { Taken::Counted } else { Taken::Full { retry_after_secs: ms_to_secs(wait_ms).max(1) } })
+    }
+
+    async fn spend_within(&self, counters: &[(String, u64)], amount: u64, window: Duration) -> KvResult<Spent> {
+        if counters.is_empty() {
+            return Ok(Spent { granted: true, counters: Vec::new() });
+        }
+        let mut conn = self.conn.clone();
+        let script = Script::new(SPEND_WITHIN);
+        let mut call = script.prepare_invoke();
+        for (key, _) in counters {
+            call.key(key);
+        }
+        call.arg(ttl_ms(Some(window))).arg(amount);
+        for (_, limit) in counters {
+            call.arg(*limit);
+        }
+        let out: Vec<i64> = call.invoke_async(&mut conn).await.map_err(err)?;
+        let granted = out.first() == Some(&1);
+        let counters = out
+            .get(1..)
+            .unwrap_or_default()
+            .chunks(2)
+            .map(|c| (c[0].max(0).unsigned_abs(), ms_to_secs(c[1])))
+            .collect();
+        Ok(Spent { granted, counters })
     }
 
     async fn decr_counter(&self, key: &str) -> KvResult<()> {
