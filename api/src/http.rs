@@ -14,7 +14,7 @@ use serde_json::json;
 use crate::{
     attachments::{download::download, intake::human_size},
     audit,
-    auth::{ClientInfo, Viewer, service::authenticate},
+    auth::{ClientInfo, SignedIn, Viewer, service::authenticate},
     config::Settings,
     error::AppError,
     graphql::{AppSchema, IntrospectionSchema, loaders},
@@ -275,8 +275,10 @@ async fn execute(
     schemas: &Schemas<'_>,
 ) -> Response {
     let ip = request_ip(req, &state.settings);
-    let sender = audit::Sender { viewer: viewer.clone(), client_ip: ip.clone() };
-    let mut request = request.data(ClientInfo { ip: ip.clone() }).data(loaders::new(state.db.clone()));
+    let mut sender = audit::Sender { viewer: viewer.clone(), client_ip: ip.clone() };
+    let signed_in = std::sync::Arc::new(SignedIn::default());
+    let mut request =
+        request.data(ClientInfo { ip: ip.clone() }).data(loaders::new(state.db.clone())).data(signed_in.clone());
     if let Some(viewer) = viewer {
         request = request.data(viewer);
     }
@@ -296,6 +298,9 @@ async fn execute(
     // Parse and validation errors (and the depth and complexity limits) come from
     // async-graphql without a code, in English; they are the client's mistakes.
     response.errors.iter_mut().for_each(crate::messages::localize);
+    if sender.viewer.is_none() {
+        sender.viewer = signed_in.take();
+    }
     if audit::trail::may_matter(&query) || !response.errors.is_empty() {
         audit::record(&state.db, &sender, &query, operation.as_deref(), &variables, &response.errors).await;
     }

@@ -24,6 +24,14 @@ use entity::user;
 /// 登录结果：访问令牌（短期 JWT，放在 Authorization: Bearer 头中）与刷新令牌
 pub struct AuthPayload(Issued);
 
+/// The payload, with the person noted for the audit log (`auth::SignedIn`).
+fn signed_in(ctx: &Context<'_>, issued: Issued) -> AuthPayload {
+    if let Ok(slot) = ctx.data::<std::sync::Arc<super::SignedIn>>() {
+        slot.set(&issued.session);
+    }
+    AuthPayload(issued)
+}
+
 #[Object]
 impl AuthPayload {
     async fn access_token(&self) -> &str {
@@ -139,14 +147,14 @@ impl AuthMutation {
             device: input.device,
             organization_id: input.organization_id.as_ref().map(|id| parse_id(id, "organizationId")).transpose()?,
         };
-        Ok(AuthPayload(service::login(state, login, &ctx.client().ip).await?))
+        Ok(signed_in(ctx, service::login(state, login, &ctx.client().ip).await?))
     }
 
     /// 用刷新令牌换取新的令牌对（轮换）。刚换过的刷新令牌在宽限期内（默认30秒）再次提交，
     /// 得到同一个新刷新令牌（同时刷新、丢失应答后重试）；此后再用已换过的令牌会使整个会话失效。
     /// 请求附带的访问令牌（哪怕已过期）不影响本操作与 login
     async fn refresh_session(&self, ctx: &Context<'_>, refresh_token: String) -> Result<AuthPayload> {
-        Ok(AuthPayload(service::refresh(ctx.state()?, &refresh_token).await?))
+        Ok(signed_in(ctx, service::refresh(ctx.state()?, &refresh_token).await?))
     }
 
     /// 切换到自己的另一个身份所在的组织，返回新的令牌对

@@ -27,6 +27,27 @@ impl Viewer {
     }
 }
 
+/// Who a request turned out to be when it carried no token: `login` and `refreshSession`
+/// fill it in, so the audit log names the person who signed in.
+#[derive(Debug, Default)]
+pub struct SignedIn(std::sync::Mutex<Option<Viewer>>);
+
+impl SignedIn {
+    pub fn set(&self, session: &sessions::Session) {
+        let viewer = Viewer {
+            user_id: session.user_id,
+            session_id: session.id.clone(),
+            organization_id: session.organization_id,
+            role: session.role,
+        };
+        *self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(viewer);
+    }
+
+    pub fn take(&self) -> Option<Viewer> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take()
+    }
+}
+
 /// Where a request comes from, for per-address limits.
 #[derive(Debug, Clone)]
 pub struct ClientInfo {

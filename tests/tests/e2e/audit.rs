@@ -63,7 +63,11 @@ async fn the_office_and_sign_ins_leave_a_trail(backend: Backend) {
     let failed = all.iter().find(|e| e["operation"] == "login" && e["outcome"] == "UNAUTHENTICATED").unwrap();
     let detail = failed["detail"].as_str().unwrap();
     assert!(detail.starts_with("139") && !detail.contains("06002"), "the phone is masked: {detail}");
-    assert!(all.iter().any(|e| e["operation"] == "login" && e["outcome"] == "OK"), "successful sign-ins are recorded");
+    let signed_in = all
+        .iter()
+        .find(|e| e["operation"] == "login" && e["outcome"] == "OK" && e["user"]["name"] == "市委员")
+        .unwrap_or_else(|| panic!("a successful sign-in is recorded with who signed in: {all:?}"));
+    assert_eq!(signed_in["role"], "MEMBER");
 
     // Nothing secret anywhere in the table.
     let backend_ = app.state.db.get_database_backend();
