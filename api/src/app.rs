@@ -19,6 +19,7 @@ use crate::{
     graphql::{self, Limits},
     http,
     kv::{Kv, MemoryKv, RedisKv},
+    notifications,
     persisted_queries::PersistedQueries,
     proposals,
     state::{AppState, State},
@@ -139,6 +140,7 @@ pub async fn spawn(
         .and_then(|a| a.as_socket_addr().copied())
         .ok_or_else(|| format!("BIND_ADDR {bind}: no local address"))?;
     attachments::spawn_sweeper(state.clone());
+    notifications::dispatcher::spawn(state.clone());
     let routes = http::routes(state.clone(), schema(&state), introspection_schema(&state));
     let server = Server::new_with_acceptor(acceptor).run_with_graceful_shutdown(
         routes,

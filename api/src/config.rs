@@ -74,6 +74,7 @@ const KEYS: &[&str] = &[
     "ATTACHMENTS_MAX_BYTES_PER_RECORD",
     "ATTACHMENT_ORPHAN_AFTER_SECS",
     "ATTACHMENT_CLEANUP_INTERVAL_SECS",
+    "NOTIFICATION_DISPATCH_INTERVAL_MS",
     "CORS_ALLOWED_ORIGINS",
     "PERSISTED_QUERY_TTL_SECS",
     "PERSISTED_QUERY_LOCAL_ENTRIES",
@@ -186,6 +187,9 @@ pub struct Settings {
     /// Uploads never linked to a record are removed after this long.
     pub attachment_orphan_after_secs: u64,
     pub attachment_cleanup_interval_secs: u64,
+    /// How often each process looks for domain events to turn into notifications (the
+    /// longest a notification waits after its step committed).
+    pub notification_dispatch_interval_ms: u64,
     /// Origins (`https://h5.example.org`) whose pages may call the API from a browser;
     /// comma-separated in the environment. None by default: the phone app and the IDE on
     /// this origin need no CORS.
@@ -255,6 +259,7 @@ impl Default for Settings {
             attachments_max_bytes_per_record: 100 * 1024 * 1024,
             attachment_orphan_after_secs: 24 * 3600,
             attachment_cleanup_interval_secs: 3600,
+            notification_dispatch_interval_ms: 200,
             cors_allowed_origins: Vec::new(),
             persisted_query_ttl_secs: 7 * 24 * 3600,
             persisted_query_local_entries: 2000,

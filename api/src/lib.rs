@@ -25,6 +25,7 @@ pub mod kv;
 pub mod limits;
 pub mod members;
 pub mod messages;
+pub mod notifications;
 pub mod organizations;
 pub mod outbox;
 pub mod paging;

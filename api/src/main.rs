@@ -1,4 +1,5 @@
-//! `api` — serve (default), `api seed-demo`, `api sweep-attachments`, `api export-schema`.
+//! `api` — serve (default), `api seed-demo`, `api sweep-attachments`, `api dispatch-events`,
+//! `api export-schema`.
 use std::process::ExitCode;
 
 use api::{app, config::Settings, demo, graphql};
@@ -21,6 +22,9 @@ enum Command {
     /// Remove uploads no record took and files no record uses, once (the server also does
     /// it every ATTACHMENT_CLEANUP_INTERVAL_SECS).
     SweepAttachments,
+    /// Turn pending domain events into notifications now, until none is left (the server
+    /// also does it every NOTIFICATION_DISPATCH_INTERVAL_MS).
+    DispatchEvents,
     /// Write the GraphQL schema (SDL) to a file.
     ExportSchema {
         #[arg(long, default_value = "schema.graphql")]
@@ -59,6 +63,7 @@ async fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::SeedDemo) => seed_demo(settings).await,
         Some(Command::SweepAttachments) => sweep_attachments(settings).await,
+        Some(Command::DispatchEvents) => dispatch_events(settings).await,
         _ => serve(settings).await,
     };
     match result {
@@ -102,5 +107,12 @@ async fn sweep_attachments(settings: Settings) -> Result<(), String> {
         .await
         .map_err(|e| format!("sweep: {e:?}"))?;
     println!("未关联的上传：{} 个已放弃；已清除 {} 个附件记录及其不再使用的文件。", swept.orphaned, swept.purged);
+    Ok(())
+}
+
+async fn dispatch_events(settings: Settings) -> Result<(), String> {
+    let state = app::build_state(settings).await?;
+    let n = api::notifications::dispatcher::run_until_idle(&state.db).await.map_err(|e| e.to_string())?;
+    println!("dispatched {n} events");
     Ok(())
 }

@@ -13,6 +13,8 @@ pub mod enums;
 pub mod handling_unit;
 pub mod idempotency_key;
 pub mod membership;
+pub mod notification;
+pub mod notification_preference;
 pub mod organization;
 pub mod outbox;
 pub mod proposal;

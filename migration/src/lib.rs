@@ -13,6 +13,7 @@ mod m20261126_000006_attachments;
 mod m20261127_000007_integrity;
 mod m20261127_000008_account_stewards;
 mod m20261127_000009_audit_log;
+mod m20261128_000010_notifications;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000007_integrity::Migration),
             Box::new(m20261127_000008_account_stewards::Migration),
             Box::new(m20261127_000009_audit_log::Migration),
+            Box::new(m20261128_000010_notifications::Migration),
         ]
     }
 }

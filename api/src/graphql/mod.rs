@@ -9,7 +9,9 @@ pub mod pagination;
 
 use async_graphql::{EmptySubscription, MergedObject, SDLExportOptions, Schema, SchemaBuilder};
 
-use crate::{attachments, audit, auth, briefings, members, organizations, proposals, suggestions, visits};
+use crate::{
+    attachments, audit, auth, briefings, members, notifications, organizations, proposals, suggestions, visits,
+};
 
 /// Named `Query` and `Mutation` in the schema, the names clients assume: Apollo Client's
 /// and urql's caches treat an object typed `Query` in a mutation's answer as the root, so
@@ -25,6 +27,7 @@ pub struct QueryRoot(
     suggestions::graphql::SuggestionQuery,
     proposals::graphql::ProposalQuery,
     audit::graphql::AuditQuery,
+    notifications::graphql::NotificationQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -38,6 +41,7 @@ pub struct MutationRoot(
     suggestions::graphql::SuggestionMutation,
     proposals::graphql::ProposalMutation,
     attachments::graphql::AttachmentMutation,
+    notifications::graphql::NotificationMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

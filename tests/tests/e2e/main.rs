@@ -18,6 +18,7 @@ mod integrity_suggestions;
 mod integrity_visits;
 mod limits;
 mod members;
+mod notifications;
 mod personal_data;
 mod proposals;
 mod retries;

@@ -1,0 +1,353 @@
+//! Per event: who it concerns and what their notice says. Each audience is a condition on
+//! `app_user.id` evaluated by the database, so a briefing to 500 members is one
+//! `INSERT … SELECT`, not 500 round trips; it is the audience as the tables hold it when
+//! the event is dispatched (a fraction of a second after the step). Nobody is notified of
+//! their own step.
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
+    sea_query::{Expr, OnConflict, Query},
+};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::{
+    error::{AppError, AppResult},
+    transition,
+};
+use entity::{
+    CoSignStatus, ParticipantStatus, Role, briefing, briefing_recipient, membership, notification, outbox, proposal,
+    proposal_cosigner, suggestion, suggestion_adoption, suggestion_author, user, visit, visit_participant,
+};
+
+/// Every kind of notification, with what it is called in settings (`notificationPreferences`).
+pub const KINDS: &[(&str, &str)] = &[
+    ("BRIEFING_PUBLISHED", "情况通报"),
+    ("COSIGN_INVITED", "联名邀请"),
+    ("COSIGN_ANSWERED", "联名邀请的答复"),
+    ("PROPOSAL_RETURNED", "提案退回修改"),
+    ("PROPOSAL_REGISTERED", "提案立案"),
+    ("PROPOSAL_REJECTED", "提案不予立案"),
+    ("PROPOSAL_MERGED", "提案并案"),
+    ("PROPOSAL_ASSIGNED", "提案交办"),
+    ("PROPOSAL_REPLIED", "提案答复"),
+    ("PROPOSAL_CONCLUDED", "提案办结"),
+    ("PROPOSAL_RESULT_PUBLISHED", "提案办理结果公开"),
+    ("UNIT_ASSIGNED", "新交办提案（承办单位）"),
+    ("UNIT_REHANDLING", "提案重新办理（承办单位）"),
+    ("SUGGESTION_ACCEPTED", "社情民意信息采编"),
+    ("SUGGESTION_DECLINED", "社情民意信息未予采编"),
+    ("SUGGESTION_PUBLISHED", "社情民意信息编发"),
+    ("SUGGESTION_REPORTED", "社情民意信息报送"),
+    ("SUGGESTION_ADOPTED", "社情民意信息采用"),
+    ("VISIT_CHANGED", "活动变更"),
+    ("VISIT_CANCELLED", "活动取消"),
+    ("LEAVE_APPROVED", "请假获批"),
+    ("LEAVE_REFUSED", "请假未获批"),
+    ("WAITLIST_CONFIRMED", "候补转正"),
+];
+
+/// Who an event concerns.
+#[derive(Debug, Clone)]
+pub enum Audience {
+    /// A published briefing's recipients (its materialized audience).
+    Briefing(Uuid),
+    /// A proposal's author and the co-signers who accepted.
+    Proposers(Uuid),
+    /// The operators of handling units in an organization.
+    Units { organization: Uuid, units: Vec<Uuid> },
+    /// A suggestion's authors.
+    SuggestionAuthors(Uuid),
+    /// A visit's participants who have not cancelled.
+    Participants(Uuid),
+    /// Named people (ids from the event).
+    People(Vec<Uuid>),
+}
+
+impl Audience {
+    fn condition(&self) -> Condition {
+        let id = user::Column::Id;
+        match self {
+            Audience::Briefing(b) => Condition::all().add(
+                id.in_subquery(
+                    Query::select()
+                        .column(briefing_recipient::Column::UserId)
+                        .from(briefing_recipient::Entity)
+                        .and_where(briefing_recipient::Column::BriefingId.eq(*b))
+                        .and_where(briefing_recipient::Column::Active.eq(true))
+                        .to_owned(),
+                ),
+            ),
+            Audience::Proposers(p) => Condition::any()
+                .add(
+                    id.in_subquery(
+                        Query::select()
+                            .column(proposal::Column::AuthorId)
+                            .from(proposal::Entity)
+                            .and_where(proposal::Column::Id.eq(*p))
+                            .to_owned(),
+                    ),
+                )
+                .add(
+                    id.in_subquery(
+                        Query::select()
+                            .column(proposal_cosigner::Column::UserId)
+                            .from(proposal_cosigner::Entity)
+                            .and_where(proposal_cosigner::Column::ProposalId.eq(*p))
+                            .and_where(proposal_cosigner::Column::Status.eq(CoSignStatus::Accepted))
+                            .to_owned(),
+                    ),
+                ),
+            Audience::Units { organization, units } => Condition::all().add(
+                id.in_subquery(
+                    Query::select()
+                        .column(membership::Column::UserId)
+                        .from(membership::Entity)
+                        .and_where(membership::Column::OrganizationId.eq(*organization))
+                        .and_where(membership::Column::Role.eq(Role::Unit))
+                        .and_where(membership::Column::HandlingUnitId.is_in(units.iter().copied()))
+                        .to_owned(),
+                ),
+            ),
+            Audience::SuggestionAuthors(s) => Condition::all().add(
+                id.in_subquery(
+                    Query::select()
+                        .column(suggestion_author::Column::UserId)
+                        .from(suggestion_author::Entity)
+                        .and_where(suggestion_author::Column::SuggestionId.eq(*s))
+                        .to_owned(),
+                ),
+            ),
+            Audience::Participants(v) => Condition::all().add(
+                id.in_subquery(
+                    Query::select()
+                        .column(visit_participant::Column::UserId)
+                        .from(visit_participant::Entity)
+                        .and_where(visit_participant::Column::VisitId.eq(*v))
+                        .and_where(visit_participant::Column::Status.ne(ParticipantStatus::Cancelled))
+                        .to_owned(),
+                ),
+            ),
+            Audience::People(ids) => Condition::all().add(id.is_in(ids.iter().copied())),
+        }
+    }
+}
+
+/// What the audience's notices say.
+#[derive(Debug, Clone)]
+pub struct Notice {
+    pub kind: &'static str,
+    pub title: String,
+    pub body: Option<String>,
+    /// What the notice links to: briefing, proposal, suggestion, visit.
+    pub subject_type: &'static str,
+}
+
+/// Writes the notifications of one event.
+pub async fn notify(db: &impl ConnectionTrait, event: &outbox::Model) -> AppResult<()> {
+    for (audience, notice) in plan(db, event).await? {
+        insert(db, event, &audience, &notice).await?;
+    }
+    Ok(())
+}
+
+/// One `INSERT … SELECT` over the audience. A person already holding a notice of this
+/// event (in two audiences of it) keeps the first.
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    event: &outbox::Model,
+    audience: &Audience,
+    n: &Notice,
+) -> AppResult<u64> {
+    let select = Query::select()
+        .column(user::Column::Id)
+        .expr(Expr::val(event.id))
+        .expr(Expr::val(event.organization_id))
+        .expr(Expr::val(n.kind))
+        .expr(Expr::val(n.title.clone()))
+        .expr(Expr::val(n.body.clone()))
+        .expr(Expr::val(n.subject_type))
+        .expr(Expr::val(event.subject_id))
+        .expr(Expr::val(transition::now()))
+        .from(user::Entity)
+        .cond_where(audience.condition())
+        .and_where(user::Column::Id.ne(event.actor_id))
+        .to_owned();
+    use notification::Column as C;
+    let mut insert = Query::insert();
+    insert
+        .into_table(notification::Entity)
+        .columns([
+            C::UserId,
+            C::EventId,
+            C::OrganizationId,
+            C::Kind,
+            C::Title,
+            C::Body,
+            C::SubjectType,
+            C::SubjectId,
+            C::CreatedAt,
+        ])
+        .select_from(select)
+        .map_err(AppError::internal)?
+        .on_conflict(OnConflict::columns([C::UserId, C::EventId]).do_nothing().to_owned());
+    let done = db.execute_raw(db.get_database_backend().build(&insert)).await?;
+    Ok(done.rows_affected())
+}
+
+fn ids(v: &Value) -> Vec<Uuid> {
+    match v {
+        Value::Array(items) => items.iter().filter_map(|i| i.as_str()?.parse().ok()).collect(),
+        Value::String(s) => s.parse().into_iter().collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn note(event: &outbox::Model) -> Option<String> {
+    event.payload.get("note").and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_owned)
+}
+
+/// 《title》, then the step's note (a reason, an issue, the recipients) on its own line.
+fn body(title: &str, note: Option<String>) -> Option<String> {
+    Some(match note {
+        Some(n) => format!("《{title}》\n{n}"),
+        None => format!("《{title}》"),
+    })
+}
+
+/// Who an event concerns and what they are told; empty for events nobody is notified of.
+pub async fn plan(db: &impl ConnectionTrait, e: &outbox::Model) -> AppResult<Vec<(Audience, Notice)>> {
+    let notice = |kind, title: String, body| Notice { kind, title, body, subject_type: "" };
+    let plan = match (e.subject_type.as_str(), e.kind.as_str()) {
+        ("briefing", "PUBLISHED") => {
+            let Some(b) = briefing::Entity::find_by_id(e.subject_id).one(db).await? else { return Ok(vec![]) };
+            // A confidential briefing's summary stays inside the app: no body, so nothing of
+            // it reaches a lock screen.
+            let text = (!b.confidential).then(|| b.summary.clone()).filter(|s| !s.is_empty());
+            let n = Notice {
+                subject_type: "briefing",
+                ..notice("BRIEFING_PUBLISHED", format!("通报：{}", b.title), text)
+            };
+            vec![(Audience::Briefing(b.id), n)]
+        }
+        ("proposal", kind) => {
+            let Some(p) = proposal::Entity::find_by_id(e.subject_id).one(db).await? else { return Ok(vec![]) };
+            proposal_plan(db, e, &p, kind).await?
+        }
+        ("suggestion", kind) => {
+            let Some(s) = suggestion::Entity::find_by_id(e.subject_id).one(db).await? else { return Ok(vec![]) };
+            let (k, title) = match kind {
+                "ACCEPTED" => ("SUGGESTION_ACCEPTED", "您的社情民意信息已采编"),
+                "DECLINED" => ("SUGGESTION_DECLINED", "您的社情民意信息未予采编"),
+                "PUBLISHED" => ("SUGGESTION_PUBLISHED", "您的社情民意信息已编发"),
+                "REPORTED" => ("SUGGESTION_REPORTED", "您的社情民意信息已报送"),
+                "ADOPTED" => ("SUGGESTION_ADOPTED", "您的社情民意信息已被采用"),
+                _ => return Ok(vec![]),
+            };
+            let mut text = note(e);
+            if kind == "ADOPTED" {
+                // The leader's written instruction (批示) is the feedback members wait for.
+                let adoption = match e.payload.get("adoptionId").and_then(Value::as_str).and_then(|s| s.parse().ok()) {
+                    Some(id) => suggestion_adoption::Entity::find_by_id::<Uuid>(id).one(db).await?,
+                    None => None,
+                };
+                if let Some(a) = adoption
+                    && let Some(instruction) = a.instruction.filter(|i| !i.is_empty())
+                {
+                    let by = a.instructed_by.map(|b| format!("（{b}）")).unwrap_or_default();
+                    text = Some(format!("{}\n批示{by}：{instruction}", text.unwrap_or_default()).trim().to_owned());
+                }
+            }
+            let n = Notice { subject_type: "suggestion", ..notice(k, title.to_owned(), body(&s.title, text)) };
+            vec![(Audience::SuggestionAuthors(s.id), n)]
+        }
+        ("visit" | "visit_participant", kind) => {
+            let Some(v) = visit::Entity::find_by_id(e.subject_id).one(db).await? else { return Ok(vec![]) };
+            let person = || Audience::People(ids(e.payload.get("userId").unwrap_or(&Value::Null)));
+            let (audience, k, title) = match (e.subject_type.as_str(), kind) {
+                ("visit", "CANCELLED") => (Audience::Participants(v.id), "VISIT_CANCELLED", "活动已取消"),
+                ("visit", "UPDATED") => (Audience::Participants(v.id), "VISIT_CHANGED", "活动安排有变更"),
+                ("visit_participant", "LEAVE_APPROVED") => (person(), "LEAVE_APPROVED", "您的请假已获批准"),
+                ("visit_participant", "LEAVE_REFUSED") => (person(), "LEAVE_REFUSED", "您的请假未获批准"),
+                ("visit_participant", "PROMOTED") => (person(), "WAITLIST_CONFIRMED", "您已由候补转为正式参加"),
+                _ => return Ok(vec![]),
+            };
+            // A cancellation tells its reason (the step's note also counts who was told).
+            let text = if kind == "CANCELLED" { v.cancel_reason.clone() } else { note(e) };
+            let n = Notice { subject_type: "visit", ..notice(k, title.to_owned(), body(&v.title, text)) };
+            vec![(audience, n)]
+        }
+        _ => vec![],
+    };
+    Ok(plan)
+}
+
+async fn proposal_plan(
+    db: &impl ConnectionTrait,
+    e: &outbox::Model,
+    p: &proposal::Model,
+    kind: &str,
+) -> AppResult<Vec<(Audience, Notice)>> {
+    let n = |kind, title: &str, text: Option<String>| Notice {
+        kind,
+        title: title.to_owned(),
+        body: body(&p.title, text),
+        subject_type: "proposal",
+    };
+    let mine = |k, title: &str| vec![(Audience::Proposers(p.id), n(k, title, note(e)))];
+    Ok(match kind {
+        "COSIGNERS_INVITED" => {
+            let invited = ids(e.payload.get("userIds").unwrap_or(&Value::Null));
+            // Only those still invited: a repeated invitation is not news to the others.
+            let still: Vec<Uuid> = proposal_cosigner::Entity::find()
+                .select_only()
+                .column(proposal_cosigner::Column::UserId)
+                .filter(proposal_cosigner::Column::ProposalId.eq(p.id))
+                .filter(proposal_cosigner::Column::UserId.is_in(invited))
+                .filter(proposal_cosigner::Column::Status.eq(CoSignStatus::Invited))
+                .into_tuple()
+                .all(db)
+                .await?;
+            vec![(Audience::People(still), n("COSIGN_INVITED", "邀请您联名提案", Some("请确认是否同意联名".into())))]
+        }
+        "COSIGN_ACCEPTED" | "COSIGN_DECLINED" => {
+            let name = user::Entity::find_by_id(e.actor_id).one(db).await?.map(|u| u.name).unwrap_or_default();
+            let title = if kind == "COSIGN_ACCEPTED" { "同意联名您的提案" } else { "谢绝联名您的提案" };
+            vec![(Audience::People(vec![p.author_id]), n("COSIGN_ANSWERED", &format!("{name}{title}"), None))]
+        }
+        "RETURNED" => mine("PROPOSAL_RETURNED", "您的提案被退回修改"),
+        "REGISTERED" => {
+            let serial = p.serial_no.map(|no| format!("立案号：{}-{no}", p.serial_year.unwrap_or_default()));
+            vec![(Audience::Proposers(p.id), n("PROPOSAL_REGISTERED", "您的提案已立案", serial))]
+        }
+        "REJECTED" => mine("PROPOSAL_REJECTED", "您的提案不予立案"),
+        "MERGED" => mine("PROPOSAL_MERGED", "您的提案已并案办理"),
+        "ASSIGNED" => {
+            let units: Vec<Uuid> = e
+                .payload
+                .get("units")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|u| u.get("unitId")?.as_str()?.parse().ok())
+                .collect();
+            vec![
+                (Audience::Proposers(p.id), n("PROPOSAL_ASSIGNED", "您的提案已交办", note(e))),
+                (
+                    Audience::Units { organization: p.organization_id, units },
+                    n("UNIT_ASSIGNED", "新交办提案，请按期办理", None),
+                ),
+            ]
+        }
+        "REPLIED" => mine("PROPOSAL_REPLIED", "您的提案已答复，请评价"),
+        "CONCLUDED" => mine("PROPOSAL_CONCLUDED", "您的提案已办结"),
+        "RESULT_PUBLISHED" => mine("PROPOSAL_RESULT_PUBLISHED", "您的提案办理结果已公开"),
+        "REHANDLING_REQUESTED" => {
+            let units = ids(e.payload.get("unitId").unwrap_or(&Value::Null));
+            vec![(
+                Audience::Units { organization: p.organization_id, units },
+                n("UNIT_REHANDLING", "提案人不满意，请重新办理", note(e)),
+            )]
+        }
+        _ => vec![],
+    })
+}

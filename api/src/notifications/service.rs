@@ -1,0 +1,109 @@
+//! The inbox as its owner sees it: their notifications in the organization they are
+//! signed in to, newest first. No GraphQL here.
+use sea_orm::{
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
+    sea_query::{Expr, OnConflict},
+};
+use uuid::Uuid;
+
+use super::recipients::KINDS;
+use crate::{
+    auth::Viewer,
+    error::{AppError, AppResult},
+    paging, transition,
+};
+use entity::{notification, notification_preference};
+
+fn inbox(viewer: &Viewer) -> Condition {
+    Condition::all()
+        .add(notification::Column::UserId.eq(viewer.user_id))
+        .add(notification::Column::OrganizationId.eq(viewer.organization_id))
+}
+
+/// A page of the inbox (`limit + 1` rows, see `paging`) and its total.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    unread_only: bool,
+    after: Option<Uuid>,
+    limit: u64,
+) -> AppResult<(Vec<notification::Model>, u64)> {
+    let mut cond = inbox(viewer);
+    if unread_only {
+        cond = cond.add(notification::Column::ReadAt.is_null());
+    }
+    paging::newest_first::<notification::Entity>(db, cond, notification::Column::EventId, after, limit).await
+}
+
+pub async fn unread_count(db: &impl ConnectionTrait, viewer: &Viewer) -> AppResult<u64> {
+    Ok(notification::Entity::find()
+        .filter(inbox(viewer))
+        .filter(notification::Column::ReadAt.is_null())
+        .count(db)
+        .await?)
+}
+
+/// Marks the viewer's notifications read. Every id must name one of the viewer's
+/// notifications in this organization, else `NOT_FOUND` and nothing changes: an id from
+/// someone else's inbox is indistinguishable from one that does not exist. Marking a read
+/// one again is not an error (a resent request); it keeps its first read time.
+pub async fn mark_read(db: &impl ConnectionTrait, viewer: &Viewer, ids: &[Uuid]) -> AppResult<u64> {
+    let mut wanted = ids.to_vec();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let cond = inbox(viewer).add(notification::Column::EventId.is_in(wanted.iter().copied()));
+    let found = notification::Entity::find().filter(cond.clone()).count(db).await?;
+    if found != wanted.len() as u64 {
+        return Err(AppError::not_found("通知不存在"));
+    }
+    mark(db, cond).await
+}
+
+/// Marks every unread notification of the viewer's inbox read.
+pub async fn mark_all_read(db: &impl ConnectionTrait, viewer: &Viewer) -> AppResult<u64> {
+    mark(db, inbox(viewer)).await
+}
+
+async fn mark(db: &impl ConnectionTrait, cond: Condition) -> AppResult<u64> {
+    let done = notification::Entity::update_many()
+        .col_expr(notification::Column::ReadAt, Expr::value(transition::now()))
+        .filter(cond)
+        .filter(notification::Column::ReadAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(done.rows_affected)
+}
+
+/// Every kind with whether it is pushed to this person's phone (push unless turned off).
+pub async fn preferences(db: &impl ConnectionTrait, user: Uuid) -> AppResult<Vec<(&'static str, &'static str, bool)>> {
+    let off: Vec<String> = notification_preference::Entity::find()
+        .select_only()
+        .column(notification_preference::Column::Kind)
+        .filter(notification_preference::Column::UserId.eq(user))
+        .filter(notification_preference::Column::Push.eq(false))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(KINDS.iter().map(|(k, name)| (*k, *name, !off.iter().any(|o| o == k))).collect())
+}
+
+/// Sets whether one kind is pushed; the inbox keeps every kind either way.
+pub async fn set_preference(db: &impl ConnectionTrait, user: Uuid, kind: &str, push: bool) -> AppResult<()> {
+    if !KINDS.iter().any(|(k, _)| *k == kind) {
+        return Err(AppError::bad_input("kind", "没有这种通知"));
+    }
+    notification_preference::Entity::insert(notification_preference::ActiveModel {
+        user_id: Set(user),
+        kind: Set(kind.to_owned()),
+        push: Set(push),
+    })
+    .on_conflict(
+        OnConflict::columns([notification_preference::Column::UserId, notification_preference::Column::Kind])
+            .update_column(notification_preference::Column::Push)
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
