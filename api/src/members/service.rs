@@ -19,7 +19,7 @@ use crate::{
     db,
     error::{AppError, AppResult},
     organizations::{
-        access::{Actor, can_grant, require},
+        access::{Actor, authorize, can_grant, require, sees_org},
         service::{clean_name, find_org, lock_organization},
     },
     phone,
@@ -137,17 +137,31 @@ impl Standing {
     pub fn private_to(&self, actor: &Actor) -> bool {
         policy::sees_private(actor, &self.person, &self.held(), &self.unattached())
     }
+
+    /// Office-only operations on a person: a person in the actor's sight (themself, or one
+    /// with a membership in an organization the actor sees) is `FORBIDDEN` to anyone but the
+    /// office; anyone else is `NOT_FOUND`, as for a person of another committee. The office
+    /// then sees only those whose personal data it may read (`private_to`).
+    fn office_door(&self, actor: &Actor) -> AppResult<()> {
+        if !actor.viewer.is_office() {
+            let in_sight =
+                self.person.id == actor.viewer.user_id || self.held.iter().any(|(_, org)| sees_org(actor, org));
+            return Err(if in_sight {
+                AppError::forbidden("没有权限执行此操作")
+            } else {
+                AppError::not_found("用户不存在")
+            });
+        }
+        if self.private_to(actor) { Ok(()) } else { Err(AppError::not_found("用户不存在")) }
+    }
 }
 
 /// The account, if the actor looks after it (see `policy::looks_after`); `FORBIDDEN`
 /// when they only see it, `NOT_FOUND` when they do not even see it.
 async fn require_manages_user(db: &impl ConnectionTrait, actor: &Actor, target: Uuid) -> AppResult<user::Model> {
-    require(actor.viewer.is_office())?;
     let found = user::Entity::find_by_id(target).one(db).await?.ok_or_else(|| AppError::not_found("用户不存在"))?;
     let standing = Standing::load(db, found).await?;
-    if !standing.private_to(actor) {
-        return Err(AppError::not_found("用户不存在"));
-    }
+    standing.office_door(actor)?;
     require(standing.looked_after_by(actor))?;
     Ok(standing.person)
 }
@@ -375,7 +389,7 @@ async fn managed_membership(
     let first = membership::Entity::find_by_id(id).one(txn).await?.ok_or_else(missing)?;
     let org = lock_organization(txn, first.organization_id).await?;
     let found = membership::Entity::find_by_id(id).one(txn).await?.ok_or_else(missing)?;
-    require(can_grant(actor, &org, found.role))?;
+    authorize(actor, &org, can_grant(actor, &org, found.role), "委员身份不存在")?;
     Ok((found, org))
 }
 
@@ -487,8 +501,8 @@ pub async fn list_members(
 /// A user an office actor may look at: one with a membership the actor manages, or one
 /// belonging nowhere whose account the actor looks after (`policy`).
 pub async fn visible_user(db: &impl ConnectionTrait, actor: &Actor, id: Uuid) -> AppResult<user::Model> {
-    require(actor.viewer.is_office())?;
     let found = user::Entity::find_by_id(id).one(db).await?.ok_or_else(|| AppError::not_found("用户不存在"))?;
     let standing = Standing::load(db, found).await?;
-    if standing.private_to(actor) { Ok(standing.person) } else { Err(AppError::not_found("用户不存在")) }
+    standing.office_door(actor)?;
+    Ok(standing.person)
 }

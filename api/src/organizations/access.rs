@@ -49,6 +49,22 @@ pub fn can_administer(actor: &Actor, target: &organization::Model) -> bool {
     actor.role() == Role::Admin && actor.org.contains(target)
 }
 
+/// Whether `target` is in the actor's sight at all: their own organization, those above it
+/// and, for admins, those below (as `organizations` lists them).
+pub fn sees_org(actor: &Actor, target: &organization::Model) -> bool {
+    target.contains(&actor.org) || (actor.role() == Role::Admin && actor.org.contains(target))
+}
+
+/// The door of a rule about a record of `target`: out of the actor's sight it answers
+/// `NOT_FOUND` with `missing`, whatever the role (another committee's records are not told
+/// about); in sight, `FORBIDDEN` unless `allowed`.
+pub fn authorize(actor: &Actor, target: &organization::Model, allowed: bool, missing: &str) -> AppResult<()> {
+    if !sees_org(actor, target) {
+        return Err(AppError::not_found(missing));
+    }
+    require(allowed)
+}
+
 pub fn require(allowed: bool) -> AppResult<()> {
     if allowed { Ok(()) } else { Err(AppError::forbidden("没有权限执行此操作")) }
 }
@@ -105,6 +121,22 @@ mod tests {
         assert!(!can_grant(&staff, &city, Role::Admin));
         assert!(!can_manage_org(&staff, &county));
         assert!(!can_administer(&staff, &city));
+    }
+
+    #[test]
+    fn another_committee_is_out_of_sight_for_every_role() {
+        let city = org("/c/");
+        let a = org("/c/a/");
+        let b = org("/c/b/");
+        for role in [Role::Member, Role::Unit, Role::Staff, Role::Admin] {
+            let refusal = authorize(&actor(role, &b), &a, true, "不存在").err().map(|e| e.code().as_str());
+            assert_eq!(refusal, Some("NOT_FOUND"), "{role:?}");
+            assert!(sees_org(&actor(role, &a), &city), "{role:?} sees the organizations above");
+        }
+        assert!(sees_org(&actor(Role::Admin, &city), &a));
+        assert!(!sees_org(&actor(Role::Staff, &city), &a));
+        let refusal = authorize(&actor(Role::Member, &a), &a, false, "不存在").err().map(|e| e.code().as_str());
+        assert_eq!(refusal, Some("FORBIDDEN"));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::access::{Actor, can_administer, can_manage_org, require};
+use super::access::{Actor, authorize, can_administer, can_manage_org, require};
 use crate::{
     error::{AppError, AppResult},
     validate,
@@ -112,7 +112,7 @@ pub async fn update_organization(
 ) -> AppResult<organization::Model> {
     let org =
         organization::Entity::find_by_id(id).one(db).await?.ok_or_else(|| AppError::not_found("政协组织不存在"))?;
-    require(can_administer(actor, &org))?;
+    authorize(actor, &org, can_administer(actor, &org), "政协组织不存在")?;
     let mut am: organization::ActiveModel = org.into();
     if let Some(name) = changes.name {
         am.name = Set(clean_name(&name, "name")?);
@@ -223,7 +223,8 @@ pub async fn update_sector(
     convener_ids: Option<Vec<Uuid>>,
 ) -> AppResult<sector::Model> {
     let sector = sector::Entity::find_by_id(id).one(db).await?.ok_or_else(|| AppError::not_found("界别不存在"))?;
-    require(can_manage_org(actor, &find_org(db, sector.organization_id, "id").await?))?;
+    let org = find_org(db, sector.organization_id, "id").await?;
+    authorize(actor, &org, can_manage_org(actor, &org), "界别不存在")?;
     let conveners = match &convener_ids {
         Some(ids) => Some(check_conveners(db, sector.organization_id, ids).await?),
         None => None,
@@ -272,7 +273,8 @@ pub async fn update_special_committee(
         .one(db)
         .await?
         .ok_or_else(|| AppError::not_found("专门委员会不存在"))?;
-    require(can_manage_org(actor, &find_org(db, found.organization_id, "id").await?))?;
+    let org = find_org(db, found.organization_id, "id").await?;
+    authorize(actor, &org, can_manage_org(actor, &org), "专门委员会不存在")?;
     let mut am: special_committee::ActiveModel = found.into();
     am.name = Set(clean_name(name, "name")?);
     am.updated_at = Set(Utc::now());
@@ -331,7 +333,8 @@ pub async fn update_handling_unit(
 ) -> AppResult<handling_unit::Model> {
     let found =
         handling_unit::Entity::find_by_id(id).one(db).await?.ok_or_else(|| AppError::not_found("承办单位不存在"))?;
-    require(can_manage_org(actor, &find_org(db, found.organization_id, "id").await?))?;
+    let org = find_org(db, found.organization_id, "id").await?;
+    authorize(actor, &org, can_manage_org(actor, &org), "承办单位不存在")?;
     let mut am: handling_unit::ActiveModel = found.into();
     apply_unit_fields(&mut am, fields)?;
     am.updated_at = Set(Utc::now());

@@ -58,10 +58,11 @@ pub async fn unit_assignment(
     who: &Who,
     p: &proposal::Model,
 ) -> AppResult<proposal_assignment::Model> {
-    let unit = who.unit.ok_or_else(|| AppError::forbidden("只有承办单位可以办理"))?;
+    // Another committee's proposal is not there for anyone; in the committee, only units act.
     if p.organization_id != who.viewer.organization_id {
         return Err(not_found());
     }
+    let unit = who.unit.ok_or_else(|| AppError::forbidden("只有承办单位可以办理"))?;
     proposal_assignment::Entity::find()
         .filter(proposal_assignment::Column::ProposalId.eq(p.id))
         .filter(proposal_assignment::Column::UnitId.eq(unit))
