@@ -220,7 +220,7 @@ pub async fn seed(state: &AppState) -> AppResult<Option<DemoSummary>> {
     )
     .await?;
     briefings::service::publish(&state.db, &viewer, briefing.id).await?;
-    let actor = Actor { viewer: viewer.clone(), org: city.clone() };
+    let actor = Actor::load(&state.db, &viewer).await?;
     let starts = chrono::Utc::now() + chrono::Duration::days(14);
     let visit = visits::service::create(
         &state.db,

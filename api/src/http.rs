@@ -138,7 +138,7 @@ async fn graphql(
         match viewer {
             Ok(viewer) => {
                 sender.viewer = Some(viewer.clone());
-                request = request.data(viewer);
+                request = request.data(viewer).data(crate::auth::principal::PrincipalSlot::default());
             }
             Err(err @ AppError::Internal(_)) => return refuse(StatusCode::SERVICE_UNAVAILABLE, &err),
             Err(err) => return refuse(StatusCode::UNAUTHORIZED, &err),

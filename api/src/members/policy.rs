@@ -90,6 +90,8 @@ mod tests {
         Actor {
             viewer: Viewer { user_id: Uuid::now_v7(), session_id: String::new(), organization_id: org.id, role },
             org: org.clone(),
+            membership: None,
+            unit: None,
         }
     }
 

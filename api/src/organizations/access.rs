@@ -1,33 +1,10 @@
 //! Who may manage what. Admins manage their organization and everything below it; staff
 //! manage the members (and member-facing catalogues) of their own organization only.
-use sea_orm::{ConnectionTrait, EntityTrait};
-
-use crate::{
-    auth::Viewer,
-    error::{AppError, AppResult},
-};
+use crate::error::{AppError, AppResult};
 use entity::{Role, organization};
 
-/// An authenticated viewer together with the organization they act in.
-#[derive(Debug, Clone)]
-pub struct Actor {
-    pub viewer: Viewer,
-    pub org: organization::Model,
-}
-
-impl Actor {
-    pub async fn load(db: &impl ConnectionTrait, viewer: &Viewer) -> AppResult<Self> {
-        let org = organization::Entity::find_by_id(viewer.organization_id)
-            .one(db)
-            .await?
-            .ok_or_else(|| AppError::unauthenticated("所在政协组织已不存在，请重新登录"))?;
-        Ok(Self { viewer: viewer.clone(), org })
-    }
-
-    pub fn role(&self) -> Role {
-        self.viewer.role
-    }
-}
+/// The principal as the rules about organizations call it.
+pub type Actor = crate::auth::principal::Principal;
 
 /// Whether the actor may change `target`'s own records (catalogues, members).
 pub fn can_manage_org(actor: &Actor, target: &organization::Model) -> bool {
@@ -72,6 +49,7 @@ pub fn require(allowed: bool) -> AppResult<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::Viewer;
     use chrono::Utc;
     use entity::OrganizationLevel;
     use uuid::Uuid;
@@ -94,6 +72,8 @@ mod tests {
         Actor {
             viewer: Viewer { user_id: Uuid::nil(), session_id: String::new(), organization_id: org.id, role },
             org: org.clone(),
+            membership: None,
+            unit: None,
         }
     }
 

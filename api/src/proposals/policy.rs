@@ -7,9 +7,8 @@ use uuid::Uuid;
 
 use crate::{
     attachments::owners::OwnerRule,
-    auth::Viewer,
+    auth::{Viewer, principal::Principal},
     error::{AppError, AppResult},
-    members::service as members,
     organizations::access::require,
 };
 use entity::{
@@ -20,23 +19,6 @@ pub const NOT_FOUND: &str = "提案不存在";
 
 pub fn not_found() -> AppError {
     AppError::not_found(NOT_FOUND)
-}
-
-/// The viewer's relation to proposals: their handling unit when they operate one.
-pub struct Who {
-    pub viewer: Viewer,
-    pub unit: Option<Uuid>,
-}
-
-impl Who {
-    pub async fn load(db: &impl ConnectionTrait, viewer: &Viewer) -> AppResult<Self> {
-        let unit = if viewer.role == Role::Unit {
-            members::membership_in(db, viewer.user_id, viewer.organization_id).await?.and_then(|m| m.handling_unit_id)
-        } else {
-            None
-        };
-        Ok(Self { viewer: viewer.clone(), unit })
-    }
 }
 
 /// The proposer's own proposal; anyone else gets `NOT_FOUND` (drafts are private).
@@ -55,7 +37,7 @@ pub fn as_office(viewer: &Viewer, p: &proposal::Model) -> AppResult<()> {
 /// The unit's live assignment on a proposal; a unit without one does not see it.
 pub async fn unit_assignment(
     db: &impl ConnectionTrait,
-    who: &Who,
+    who: &Principal,
     p: &proposal::Model,
 ) -> AppResult<proposal_assignment::Model> {
     // Another committee's proposal is not there for anyone; in the committee, only units act.
@@ -85,7 +67,7 @@ const PUBLIC_WITHIN: [ProposalStatus; 6] = [
 /// A proposal as a viewer may see it: drafts to their author (and invited co-signers, who
 /// must read before they sign); everything but drafts to the office; to a unit only what is
 /// assigned to it; to other members from registration on. Anyone else: `NOT_FOUND`.
-pub async fn readable(db: &impl ConnectionTrait, who: &Who, p: &proposal::Model) -> AppResult<()> {
+pub async fn readable(db: &impl ConnectionTrait, who: &Principal, p: &proposal::Model) -> AppResult<()> {
     let v = &who.viewer;
     if p.author_id == v.user_id {
         return Ok(());
@@ -109,7 +91,7 @@ pub async fn readable(db: &impl ConnectionTrait, who: &Who, p: &proposal::Model)
 }
 
 /// Loads a proposal the viewer may read.
-pub async fn load_readable(db: &impl ConnectionTrait, who: &Who, id: Uuid) -> AppResult<proposal::Model> {
+pub async fn load_readable(db: &impl ConnectionTrait, who: &Principal, id: Uuid) -> AppResult<proposal::Model> {
     let p = proposal::Entity::find_by_id(id).one(db).await?.ok_or_else(not_found)?;
     readable(db, who, &p).await?;
     Ok(p)
@@ -125,7 +107,7 @@ impl OwnerRule for ProposalAttachments {
         viewer: &'a Viewer,
         owner: Uuid,
     ) -> BoxFuture<'a, AppResult<()>> {
-        Box::pin(async move { load_readable(db, &Who::load(db, viewer).await?, owner).await.map(drop) })
+        Box::pin(async move { load_readable(db, &Principal::load(db, viewer).await?, owner).await.map(drop) })
     }
 }
 
@@ -141,7 +123,7 @@ impl OwnerRule for ReplyAttachments {
     ) -> BoxFuture<'a, AppResult<()>> {
         Box::pin(async move {
             let reply = proposal_reply::Entity::find_by_id(owner).one(db).await?.ok_or_else(not_found)?;
-            load_readable(db, &Who::load(db, viewer).await?, reply.proposal_id).await.map(drop)
+            load_readable(db, &Principal::load(db, viewer).await?, reply.proposal_id).await.map(drop)
         })
     }
 }

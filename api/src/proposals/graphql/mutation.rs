@@ -266,7 +266,7 @@ impl ProposalMutation {
     /// 承办单位申请退回重新交办（申退）
     async fn request_reassignment(&self, ctx: &Context<'_>, id: ID, reason: String) -> Result<Proposal> {
         let who = who(ctx).await?;
-        Ok(Proposal(service::request_reassignment(&ctx.state()?.db, &who, parse_id(&id, "id")?, &reason).await?))
+        Ok(Proposal(service::request_reassignment(&ctx.state()?.db, who, parse_id(&id, "id")?, &reason).await?))
     }
 
     /// 确定为重点提案：领办、督办、促办、协办
@@ -300,7 +300,7 @@ impl ProposalMutation {
     /// 承办单位签收
     async fn acknowledge_assignment(&self, ctx: &Context<'_>, id: ID) -> Result<Proposal> {
         let who = who(ctx).await?;
-        Ok(Proposal(service::acknowledge(&ctx.state()?.db, &who, parse_id(&id, "id")?).await?))
+        Ok(Proposal(service::acknowledge(&ctx.state()?.db, who, parse_id(&id, "id")?).await?))
     }
 
     /// 承办单位答复（每轮一次）；带 idempotencyKey 重试时返回同样结果
@@ -319,6 +319,6 @@ impl ProposalMutation {
             contact: input.contact,
             attachments: attachments::list(ctx, &input.attachment_ids)?,
         };
-        Ok(Proposal(service::reply(&ctx.state()?.db, &who, parse_id(&id, "id")?, r, key).await?))
+        Ok(Proposal(service::reply(&ctx.state()?.db, who, parse_id(&id, "id")?, r, key).await?))
     }
 }

@@ -11,11 +11,12 @@ use uuid::Uuid;
 use super::{DEFAULT_DEADLINE_DAYS, locked, reload, step};
 use crate::{
     attachments::service::{self as attachments, AttachmentList},
+    auth::principal::Principal,
     db,
     error::{AppError, AppResult},
     idempotency::{self, Key},
     proposals::{
-        policy::{self, Who},
+        policy,
         records::{AssignmentKey, AssignmentRecord},
         workflow::{self, Action, Actor, AssignmentAction},
     },
@@ -49,7 +50,7 @@ fn assignment_step(
 /// The proposal and the unit's live assignment, both as locked by this transaction.
 async fn unit_side(
     txn: &impl ConnectionTrait,
-    who: &Who,
+    who: &Principal,
     id: Uuid,
 ) -> AppResult<(proposal::Model, proposal_assignment::Model)> {
     let p = locked(txn, id).await?;
@@ -59,7 +60,7 @@ async fn unit_side(
 
 /// 签收: the unit acknowledges its assignment, which starts the clock: unless the office
 /// set a deadline, the default period runs from now.
-pub async fn acknowledge(db: &DatabaseConnection, who: &Who, id: Uuid) -> AppResult<proposal::Model> {
+pub async fn acknowledge(db: &DatabaseConnection, who: &Principal, id: Uuid) -> AppResult<proposal::Model> {
     let txn = db::write(db).await?;
     let (p, a) = unit_side(&txn, who, id).await?;
     workflow::unit_may_reply(a.role, p.status).map_err(|m| AppError::bad_input("id", m))?;
@@ -78,7 +79,7 @@ pub async fn acknowledge(db: &DatabaseConnection, who: &Who, id: Uuid) -> AppRes
 /// 申退: the unit asks to be relieved; the proposal goes back to the office to re-assign.
 pub async fn request_reassignment(
     db: &DatabaseConnection,
-    who: &Who,
+    who: &Principal,
     id: Uuid,
     reason: &str,
 ) -> AppResult<proposal::Model> {
@@ -112,7 +113,7 @@ pub struct NewReply {
 /// replies are kept and shown, and do not decide whether it counts as replied.
 pub async fn reply(
     db: &DatabaseConnection,
-    who: &Who,
+    who: &Principal,
     id: Uuid,
     r: NewReply,
     key: Option<Key>,
