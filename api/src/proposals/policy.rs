@@ -10,6 +10,7 @@ use crate::{
     auth::{Viewer, principal::Principal},
     error::{AppError, AppResult},
     organizations::access::require,
+    transition,
 };
 use entity::{
     AssignmentStatus, ProposalStatus, Role, proposal, proposal_assignment, proposal_cosigner, proposal_reply,
@@ -32,6 +33,38 @@ pub fn as_office(viewer: &Viewer, p: &proposal::Model) -> AppResult<()> {
         return Err(not_found());
     }
     require(viewer.is_office())
+}
+
+/// What a principal comes to a proposal as, in a step that changes it.
+#[derive(Debug, Clone, Copy)]
+pub enum Part {
+    /// The proposer (`as_author`).
+    Author,
+    /// The office of its organization (`as_office`).
+    Office,
+}
+
+/// The proposal `id`, locked for the rest of the write transaction, when `who` may act on it
+/// as `part`: how a service step obtains the proposal it changes.
+pub async fn load_for(txn: &impl ConnectionTrait, who: &Principal, id: Uuid, part: Part) -> AppResult<proposal::Model> {
+    let p = transition::lock::<proposal::Entity>(txn, id).await?.ok_or_else(not_found)?;
+    match part {
+        Part::Author => as_author(who, &p)?,
+        Part::Office => as_office(who, &p)?,
+    }
+    Ok(p)
+}
+
+/// The proposal `id` and the unit's live assignment on it, both locked by the transaction
+/// (`unit_assignment`): how a handling unit's step obtains what it answers.
+pub async fn load_for_unit(
+    txn: &impl ConnectionTrait,
+    who: &Principal,
+    id: Uuid,
+) -> AppResult<(proposal::Model, proposal_assignment::Model)> {
+    let p = transition::lock::<proposal::Entity>(txn, id).await?.ok_or_else(not_found)?;
+    let a = unit_assignment(txn, who, &p).await?;
+    Ok((p, a))
 }
 
 /// The unit's live assignment on a proposal; a unit without one does not see it.

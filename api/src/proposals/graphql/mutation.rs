@@ -146,7 +146,7 @@ impl ProposalMutation {
         id: ID,
         input: UpdateProposalDraftInput,
     ) -> Result<Proposal> {
-        let viewer = ctx.viewer()?;
+        let viewer = who(ctx).await?;
         let party: Option<Option<Party>> = input.party.into();
         let f = DraftFields {
             title: input.title,
@@ -165,7 +165,7 @@ impl ProposalMutation {
 
     /// 邀请联名
     async fn invite_co_signers(&self, ctx: &Context<'_>, proposal_id: ID, user_ids: Vec<ID>) -> Result<Proposal> {
-        let viewer = ctx.viewer()?;
+        let viewer = who(ctx).await?;
         let users = parse_ids(&user_ids, "userIds")?;
         Ok(Proposal(
             service::invite_cosigners(&ctx.state()?.db, viewer, parse_id(&proposal_id, "proposalId")?, &users).await?,
@@ -182,7 +182,7 @@ impl ProposalMutation {
 
     /// 提交；同一 idempotencyKey 重试只提交一次并返回同样结果（第一次还在处理时也一样）
     async fn submit_proposal(&self, ctx: &Context<'_>, id: ID, idempotency_key: String) -> Result<Proposal> {
-        let viewer = ctx.viewer()?;
+        let viewer = who(ctx).await?;
         let key = retry_key(ctx, Some(&idempotency_key))?
             .ok_or_else(|| AppError::bad_input(idempotency::FIELD, "请提供幂等键"))?;
         Ok(Proposal(service::submit(&ctx.state()?.db, viewer, parse_id(&id, "id")?, key).await?))
@@ -190,19 +190,19 @@ impl ProposalMutation {
 
     /// 立案前撤回
     async fn withdraw_proposal(&self, ctx: &Context<'_>, id: ID) -> Result<Proposal> {
-        let viewer = ctx.viewer()?;
+        let viewer = who(ctx).await?;
         Ok(Proposal(service::withdraw(&ctx.state()?.db, viewer, parse_id(&id, "id")?).await?))
     }
 
     /// 退回修改后重新提交
     async fn resubmit_proposal(&self, ctx: &Context<'_>, id: ID) -> Result<Proposal> {
-        let viewer = ctx.viewer()?;
+        let viewer = who(ctx).await?;
         Ok(Proposal(service::resubmit(&ctx.state()?.db, viewer, parse_id(&id, "id")?).await?))
     }
 
     /// 提案人评价办理情况
     async fn evaluate_proposal(&self, ctx: &Context<'_>, id: ID, input: EvaluationInput) -> Result<Proposal> {
-        let viewer = ctx.viewer()?;
+        let viewer = who(ctx).await?;
         let e = NewEvaluation {
             satisfaction: input.satisfaction.into(),
             communication: input.communication.into(),
@@ -215,13 +215,13 @@ impl ProposalMutation {
 
     /// 退回修改（机关）
     async fn return_proposal(&self, ctx: &Context<'_>, id: ID, reason: String) -> Result<Proposal> {
-        let viewer = ctx.viewer()?;
+        let viewer = who(ctx).await?;
         Ok(Proposal(service::return_proposal(&ctx.state()?.db, viewer, parse_id(&id, "id")?, &reason).await?))
     }
 
     /// 立案：按组织和年度连续编号
     async fn register_proposal(&self, ctx: &Context<'_>, id: ID) -> Result<Proposal> {
-        let viewer = ctx.viewer()?;
+        let viewer = who(ctx).await?;
         Ok(Proposal(service::register(&ctx.state()?.db, viewer, parse_id(&id, "id")?).await?))
     }
 
@@ -233,7 +233,7 @@ impl ProposalMutation {
         reason: String,
         #[graphql(default)] convert_to_suggestion: bool,
     ) -> Result<Proposal> {
-        let viewer = ctx.viewer()?;
+        let viewer = who(ctx).await?;
         Ok(Proposal(
             service::reject(&ctx.state()?.db, viewer, parse_id(&id, "id")?, &reason, convert_to_suggestion).await?,
         ))
@@ -241,7 +241,7 @@ impl ProposalMutation {
 
     /// 并案
     async fn merge_proposal(&self, ctx: &Context<'_>, id: ID, into_id: ID) -> Result<Proposal> {
-        let viewer = ctx.viewer()?;
+        let viewer = who(ctx).await?;
         Ok(Proposal(
             service::merge(&ctx.state()?.db, viewer, parse_id(&id, "id")?, parse_id(&into_id, "intoId")?).await?,
         ))
@@ -249,7 +249,7 @@ impl ProposalMutation {
 
     /// 交办：至少一个主办或分办单位，默认期限三个月
     async fn assign_proposal(&self, ctx: &Context<'_>, id: ID, assignments: Vec<AssignmentInput>) -> Result<Proposal> {
-        let viewer = ctx.viewer()?;
+        let viewer = who(ctx).await?;
         let list = assignments
             .into_iter()
             .map(|a| {
@@ -271,7 +271,7 @@ impl ProposalMutation {
 
     /// 确定为重点提案：领办、督办、促办、协办
     async fn designate_key_proposal(&self, ctx: &Context<'_>, id: ID, input: KeyProposalInput) -> Result<Proposal> {
-        let viewer = ctx.viewer()?;
+        let viewer = who(ctx).await?;
         let k = KeyDesignation {
             lead_official: input.lead_official,
             supervisor_id: input.supervisor_id.as_ref().map(|s| parse_id(s, "supervisorId")).transpose()?,
@@ -287,13 +287,13 @@ impl ProposalMutation {
 
     /// 办结
     async fn conclude_proposal(&self, ctx: &Context<'_>, id: ID) -> Result<Proposal> {
-        let viewer = ctx.viewer()?;
+        let viewer = who(ctx).await?;
         Ok(Proposal(service::conclude(&ctx.state()?.db, viewer, parse_id(&id, "id")?).await?))
     }
 
     /// 公开办理结果（经内容安全审查）
     async fn publish_proposal_result(&self, ctx: &Context<'_>, id: ID, summary: String) -> Result<Proposal> {
-        let viewer = ctx.viewer()?;
+        let viewer = who(ctx).await?;
         Ok(Proposal(service::publish_result(&ctx.state()?.db, viewer, parse_id(&id, "id")?, &summary).await?))
     }
 
