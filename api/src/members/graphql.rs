@@ -7,6 +7,7 @@ use super::{
     service::{self, MemberFilter as Filter, MembershipFields, NewUser, Person, UserChanges},
 };
 use crate::{
+    auth::principal::Principal,
     error::AppError,
     graphql::{
         context::{ContextExt, actor, parse_id, to_id},
@@ -14,10 +15,7 @@ use crate::{
         loaders::{self, HandlingUnitKey, MembershipsOf, OrganizationKey, SectorKey, UserKey},
         pagination::{Page, connection, decode_cursor, page_size},
     },
-    organizations::{
-        access::Actor,
-        graphql::{HandlingUnit, Organization, Sector},
-    },
+    organizations::graphql::{HandlingUnit, Organization, Sector},
 };
 use entity::{membership, organization, user};
 
@@ -39,7 +37,7 @@ impl User {
 
     /// The viewer as the rules about personal data see them (none for the user
     /// themself right after logging in, or for a member, who never sees others' data).
-    async fn office_actor<'a>(&self, ctx: &'a Context<'_>) -> Result<Option<&'a Actor>> {
+    async fn office_actor<'a>(&self, ctx: &'a Context<'_>) -> Result<Option<&'a Principal>> {
         if !ctx.viewer_opt().is_some_and(|v| v.is_office() && v.user_id != self.0.id) {
             return Ok(None);
         }

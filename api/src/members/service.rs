@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::policy;
 use crate::{
+    auth::principal::Principal,
     auth::{
         password::{self, Passwords},
         sessions::Sessions,
@@ -19,7 +20,7 @@ use crate::{
     db,
     error::{AppError, AppResult},
     organizations::{
-        access::{Actor, authorize, can_grant, require, sees_org},
+        access::{authorize, can_grant, require, sees_org},
         service::{clean_name, find_org, lock_organization},
     },
     phone,
@@ -91,7 +92,7 @@ pub async fn insert_user(
 pub async fn create_user(
     db: &impl ConnectionTrait,
     passwords: &Passwords,
-    actor: &Actor,
+    actor: &Principal,
     input: NewUser,
 ) -> AppResult<user::Model> {
     require(actor.viewer.is_office())?;
@@ -130,11 +131,11 @@ impl Standing {
         policy::Unattached { created_in: self.created_in.as_ref(), left: self.left.as_ref() }
     }
 
-    pub fn looked_after_by(&self, actor: &Actor) -> bool {
+    pub fn looked_after_by(&self, actor: &Principal) -> bool {
         policy::looks_after(actor, &self.person, &self.held(), &self.unattached())
     }
 
-    pub fn private_to(&self, actor: &Actor) -> bool {
+    pub fn private_to(&self, actor: &Principal) -> bool {
         policy::sees_private(actor, &self.person, &self.held(), &self.unattached())
     }
 
@@ -142,7 +143,7 @@ impl Standing {
     /// with a membership in an organization the actor sees) is `FORBIDDEN` to anyone but the
     /// office; anyone else is `NOT_FOUND`, as for a person of another committee. The office
     /// then sees only those whose personal data it may read (`private_to`).
-    fn office_door(&self, actor: &Actor) -> AppResult<()> {
+    fn office_door(&self, actor: &Principal) -> AppResult<()> {
         if !actor.viewer.is_office() {
             let in_sight =
                 self.person.id == actor.viewer.user_id || self.held.iter().any(|(_, org)| sees_org(actor, org));
@@ -158,7 +159,7 @@ impl Standing {
 
 /// The account, if the actor looks after it (see `policy::looks_after`); `FORBIDDEN`
 /// when they only see it, `NOT_FOUND` when they do not even see it.
-async fn require_manages_user(db: &impl ConnectionTrait, actor: &Actor, target: Uuid) -> AppResult<user::Model> {
+async fn require_manages_user(db: &impl ConnectionTrait, actor: &Principal, target: Uuid) -> AppResult<user::Model> {
     let found = user::Entity::find_by_id(target).one(db).await?.ok_or_else(|| AppError::not_found("用户不存在"))?;
     let standing = Standing::load(db, found).await?;
     standing.office_door(actor)?;
@@ -177,7 +178,7 @@ pub async fn update_user(
     db: &impl ConnectionTrait,
     sessions: &Sessions,
     passwords: &Passwords,
-    actor: &Actor,
+    actor: &Principal,
     id: Uuid,
     changes: UserChanges,
 ) -> AppResult<user::Model> {
@@ -209,7 +210,7 @@ pub async fn update_user(
 pub async fn set_user_status(
     db: &impl ConnectionTrait,
     sessions: &Sessions,
-    actor: &Actor,
+    actor: &Principal,
     id: Uuid,
     status: UserStatus,
 ) -> AppResult<user::Model> {
@@ -309,7 +310,7 @@ pub enum Person {
 /// person, in one write transaction.
 pub async fn add_membership(
     db: &DatabaseConnection,
-    actor: &Actor,
+    actor: &Principal,
     person: Person,
     organization_id: Uuid,
     fields: MembershipFields,
@@ -382,7 +383,7 @@ pub async fn insert_membership(
 /// membership change takes), so it stays as read until the transaction ends.
 async fn managed_membership(
     txn: &DatabaseTransaction,
-    actor: &Actor,
+    actor: &Principal,
     id: Uuid,
 ) -> AppResult<(membership::Model, organization::Model)> {
     let missing = || AppError::not_found("委员身份不存在");
@@ -398,7 +399,7 @@ async fn managed_membership(
 pub async fn update_membership(
     db: &DatabaseConnection,
     sessions: &Sessions,
-    actor: &Actor,
+    actor: &Principal,
     id: Uuid,
     fields: MembershipFields,
 ) -> AppResult<membership::Model> {
@@ -426,7 +427,7 @@ pub async fn update_membership(
 pub async fn remove_membership(
     db: &DatabaseConnection,
     sessions: &Sessions,
-    actor: &Actor,
+    actor: &Principal,
     id: Uuid,
 ) -> AppResult<membership::Model> {
     let txn = db::write(db).await?;
@@ -500,7 +501,7 @@ pub async fn list_members(
 
 /// A user an office actor may look at: one with a membership the actor manages, or one
 /// belonging nowhere whose account the actor looks after (`policy`).
-pub async fn visible_user(db: &impl ConnectionTrait, actor: &Actor, id: Uuid) -> AppResult<user::Model> {
+pub async fn visible_user(db: &impl ConnectionTrait, actor: &Principal, id: Uuid) -> AppResult<user::Model> {
     let found = user::Entity::find_by_id(id).one(db).await?.ok_or_else(|| AppError::not_found("用户不存在"))?;
     let standing = Standing::load(db, found).await?;
     standing.office_door(actor)?;

@@ -3,11 +3,10 @@
 use crate::error::{AppError, AppResult};
 use entity::{Role, organization};
 
-/// The principal as the rules about organizations call it.
-pub type Actor = crate::auth::principal::Principal;
+use crate::auth::principal::Principal;
 
 /// Whether the actor may change `target`'s own records (catalogues, members).
-pub fn can_manage_org(actor: &Actor, target: &organization::Model) -> bool {
+pub fn can_manage_org(actor: &Principal, target: &organization::Model) -> bool {
     match actor.role() {
         Role::Admin => actor.org.contains(target),
         Role::Staff => actor.org.id == target.id,
@@ -17,25 +16,25 @@ pub fn can_manage_org(actor: &Actor, target: &organization::Model) -> bool {
 
 /// Whether the actor may give (or take away) `role` in `target`. Staff handle members and
 /// unit operators; only admins create other staff and admins.
-pub fn can_grant(actor: &Actor, target: &organization::Model, role: Role) -> bool {
+pub fn can_grant(actor: &Principal, target: &organization::Model, role: Role) -> bool {
     can_manage_org(actor, target) && (actor.role() == Role::Admin || matches!(role, Role::Member | Role::Unit))
 }
 
 /// Organizations themselves (creating children, renaming) are for admins of an ancestor.
-pub fn can_administer(actor: &Actor, target: &organization::Model) -> bool {
+pub fn can_administer(actor: &Principal, target: &organization::Model) -> bool {
     actor.role() == Role::Admin && actor.org.contains(target)
 }
 
 /// Whether `target` is in the actor's sight at all: their own organization, those above it
 /// and, for admins, those below (as `organizations` lists them).
-pub fn sees_org(actor: &Actor, target: &organization::Model) -> bool {
+pub fn sees_org(actor: &Principal, target: &organization::Model) -> bool {
     target.contains(&actor.org) || (actor.role() == Role::Admin && actor.org.contains(target))
 }
 
 /// The door of a rule about a record of `target`: out of the actor's sight it answers
 /// `NOT_FOUND` with `missing`, whatever the role (another committee's records are not told
 /// about); in sight, `FORBIDDEN` unless `allowed`.
-pub fn authorize(actor: &Actor, target: &organization::Model, allowed: bool, missing: &str) -> AppResult<()> {
+pub fn authorize(actor: &Principal, target: &organization::Model, allowed: bool, missing: &str) -> AppResult<()> {
     if !sees_org(actor, target) {
         return Err(AppError::not_found(missing));
     }
@@ -68,8 +67,8 @@ mod tests {
         }
     }
 
-    fn actor(role: Role, org: &organization::Model) -> Actor {
-        Actor {
+    fn actor(role: Role, org: &organization::Model) -> Principal {
+        Principal {
             viewer: Viewer { user_id: Uuid::nil(), session_id: String::new(), organization_id: org.id, role },
             org: org.clone(),
             membership: None,

@@ -14,10 +14,11 @@ use super::{places, reload};
 use crate::{
     audience::{self, Audience},
     auth::Viewer,
+    auth::principal::Principal,
     db,
     error::{AppError, AppResult},
     idempotency::{self, Key},
-    organizations::access::{Actor, require},
+    organizations::access::require,
     transition::{self, Step},
     validate,
     visits::{
@@ -181,7 +182,7 @@ async fn replace_invitations(db: &impl ConnectionTrait, visit: Uuid, orgs: &[Uui
 /// A new visit, PLANNED. With a key, a retry returns the visit the first request made.
 pub async fn create(
     db: &DatabaseConnection,
-    actor: &Actor,
+    actor: &Principal,
     f: VisitFields,
     key: Option<Key>,
 ) -> AppResult<visit::Model> {
@@ -258,7 +259,7 @@ pub async fn create(
 /// Changes the arrangements until the visit starts. The places can go down only as far as
 /// the people already confirmed, decided with the visit locked, so sign-ups racing the
 /// change cannot end above the new capacity; more places let people off the waiting list.
-pub async fn update(db: &DatabaseConnection, actor: &Actor, id: Uuid, f: VisitFields) -> AppResult<visit::Model> {
+pub async fn update(db: &DatabaseConnection, actor: &Principal, id: Uuid, f: VisitFields) -> AppResult<visit::Model> {
     let txn = db::write(db).await?;
     let found = policy::load_for_office(&txn, &actor.viewer, id).await?;
     if !workflow::arrangements_open(found.status) {
