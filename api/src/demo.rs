@@ -8,11 +8,11 @@ use serde::Deserialize;
 use crate::{
     audience::Audience,
     auth::Viewer,
+    auth::principal::Principal,
     bootstrap::generate_password,
     briefings::{self, service::BriefingFields},
     error::{AppError, AppResult},
     members::service::{MembershipFields, NewUser, insert_membership, insert_user},
-    organizations::access::Actor,
     organizations::service::{NewOrganization, insert_organization},
     state::AppState,
     visits::{self, service::VisitFields, workflow::VisitAction},
@@ -220,7 +220,7 @@ pub async fn seed(state: &AppState) -> AppResult<Option<DemoSummary>> {
     )
     .await?;
     briefings::service::publish(&state.db, &viewer, briefing.id).await?;
-    let actor = Actor { viewer: viewer.clone(), org: city.clone() };
+    let actor = Principal::load(&state.db, &viewer).await?;
     let starts = chrono::Utc::now() + chrono::Duration::days(14);
     let visit = visits::service::create(
         &state.db,

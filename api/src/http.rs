@@ -280,7 +280,8 @@ async fn execute(
     let mut request =
         request.data(ClientInfo { ip: ip.clone() }).data(loaders::new(state.db.clone())).data(signed_in.clone());
     if let Some(viewer) = viewer {
-        request = request.data(viewer);
+        // The principal (membership, handling unit) is read by the first resolver that asks.
+        request = request.data(viewer).data(crate::auth::principal::PrincipalSlot::default());
     }
     let admitted = match crate::limits::admit(state, &mut request, sender.viewer.as_ref(), &ip).await {
         Ok(admitted) => admitted,

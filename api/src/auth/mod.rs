@@ -1,7 +1,8 @@
 //! Accounts' side of the door: passwords, access tokens, sessions, failed-login limits,
-//! and the viewer every other module asks about.
+//! the viewer an access token proves and the principal every rule asks about.
 pub mod graphql;
 pub mod password;
+pub mod principal;
 pub mod rate_limit;
 pub mod service;
 pub mod sessions;

@@ -35,6 +35,14 @@ pub fn as_office(viewer: &Viewer, b: &briefing::Model) -> AppResult<()> {
     require_office(viewer, b.organization_id)
 }
 
+/// The briefing `id`, locked for the rest of the write transaction, when the viewer
+/// manages it (`as_office`): how an office step obtains the briefing it changes.
+pub async fn load_for_office(txn: &impl ConnectionTrait, viewer: &Viewer, id: Uuid) -> AppResult<briefing::Model> {
+    let found = crate::transition::lock::<briefing::Entity>(txn, id).await?.ok_or_else(not_found)?;
+    as_office(viewer, &found)?;
+    Ok(found)
+}
+
 /// Whether a receipt makes the briefing readable now: active (the person is in its
 /// audience while it is published) and not expired.
 pub fn receipt_is_live(r: &briefing_recipient::Model) -> bool {

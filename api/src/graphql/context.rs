@@ -1,12 +1,14 @@
-//! What resolvers ask the request context for: the shared state, the viewer, the actor.
+//! What resolvers ask the request context for: the shared state, the viewer, the principal.
 use async_graphql::{Context, ID};
 use uuid::Uuid;
 
 use crate::{
-    auth::{ClientInfo, Viewer},
+    auth::{
+        ClientInfo, Viewer,
+        principal::{Principal, PrincipalSlot},
+    },
     error::{AppError, AppResult},
     idempotency,
-    organizations::access::Actor,
     state::State,
 };
 
@@ -36,10 +38,17 @@ impl ContextExt for Context<'_> {
     }
 }
 
-/// The viewer with their organization loaded, for rules that compare organizations.
-pub async fn actor(ctx: &Context<'_>) -> AppResult<Actor> {
+/// The request's principal (`UNAUTHENTICATED` without a session), loaded by the first
+/// resolver that asks and shared by the others (`PrincipalSlot`, put in by the HTTP layer).
+pub async fn principal<'a>(ctx: &'a Context<'_>) -> AppResult<&'a Principal> {
     let viewer = ctx.viewer()?;
-    Actor::load(&ctx.state()?.db, viewer).await
+    let slot = ctx.data::<PrincipalSlot>().map_err(|_| AppError::internal("principal slot missing from request"))?;
+    slot.get(&ctx.state()?.db, viewer).await
+}
+
+/// The principal, by the name the organization and member rules use.
+pub async fn actor<'a>(ctx: &'a Context<'_>) -> AppResult<&'a Principal> {
+    principal(ctx).await
 }
 
 /// Parses a GraphQL `ID` argument; a malformed one is a `BAD_USER_INPUT` on `field`.

@@ -7,6 +7,7 @@ use super::{
     service::{self, MemberFilter as Filter, MembershipFields, NewUser, Person, UserChanges},
 };
 use crate::{
+    auth::principal::Principal,
     error::AppError,
     graphql::{
         context::{ContextExt, actor, parse_id, to_id},
@@ -14,10 +15,7 @@ use crate::{
         loaders::{self, HandlingUnitKey, MembershipsOf, OrganizationKey, SectorKey, UserKey},
         pagination::{Page, connection, decode_cursor, page_size},
     },
-    organizations::{
-        access::Actor,
-        graphql::{HandlingUnit, Organization, Sector},
-    },
+    organizations::graphql::{HandlingUnit, Organization, Sector},
 };
 use entity::{membership, organization, user};
 
@@ -39,12 +37,11 @@ impl User {
 
     /// The viewer as the rules about personal data see them (none for the user
     /// themself right after logging in, or for a member, who never sees others' data).
-    async fn office_actor(&self, ctx: &Context<'_>) -> Result<Option<Actor>> {
-        let Some(viewer) = ctx.viewer_opt().filter(|v| v.is_office() && v.user_id != self.0.id) else {
+    async fn office_actor<'a>(&self, ctx: &'a Context<'_>) -> Result<Option<&'a Principal>> {
+        if !ctx.viewer_opt().is_some_and(|v| v.is_office() && v.user_id != self.0.id) {
             return Ok(None);
-        };
-        let org = loaders::load(ctx, OrganizationKey(viewer.organization_id)).await?;
-        Ok(org.map(|org| Actor { viewer: viewer.clone(), org }))
+        }
+        Ok(Some(actor(ctx).await?))
     }
 
     /// The person's memberships with their organizations, through the loaders.
@@ -74,11 +71,11 @@ impl User {
         if held.is_empty() {
             let state = ctx.state()?;
             let standing = service::Standing::load(&state.db, self.0.clone()).await?;
-            return Ok(standing.private_to(&actor));
+            return Ok(standing.private_to(actor));
         }
         let held: Vec<policy::Held<'_>> = held.iter().map(|(m, o)| (m, o)).collect();
         let nowhere = policy::Unattached { created_in: None, left: None };
-        Ok(policy::sees_private(&actor, &self.0, &held, &nowhere))
+        Ok(policy::sees_private(actor, &self.0, &held, &nowhere))
     }
 }
 
@@ -115,7 +112,7 @@ impl User {
             return Ok(None);
         }
         let Some(actor) = self.office_actor(ctx).await? else { return Ok(None) };
-        let shown = self.held(ctx).await?.into_iter().filter(|(_, org)| policy::shown_membership(&actor, &self.0, org));
+        let shown = self.held(ctx).await?.into_iter().filter(|(_, org)| policy::shown_membership(actor, &self.0, org));
         Ok(Some(shown.map(|(m, _)| Membership(m)).collect()))
     }
 }
@@ -216,7 +213,7 @@ impl MemberQuery {
     async fn user(&self, ctx: &Context<'_>, id: ID) -> Result<User> {
         let actor = actor(ctx).await?;
         let id = parse_id(&id, "id")?;
-        Ok(User::new(service::visible_user(&ctx.state()?.db, &actor, id).await?))
+        Ok(User::new(service::visible_user(&ctx.state()?.db, actor, id).await?))
     }
 
     /// 当前登录所在组织中的身份
@@ -295,7 +292,7 @@ impl MemberMutation {
         let actor = actor(ctx).await?;
         let new = NewUser { phone: input.phone, name: input.name, password: input.password };
         let state = ctx.state()?;
-        Ok(User::new(service::create_user(&state.db, &state.passwords, &actor, new).await?))
+        Ok(User::new(service::create_user(&state.db, &state.passwords, actor, new).await?))
     }
 
     async fn update_user(&self, ctx: &Context<'_>, id: ID, input: UpdateUserInput) -> Result<User> {
@@ -303,7 +300,7 @@ impl MemberMutation {
         let state = ctx.state()?;
         let changes = UserChanges { name: input.name, phone: input.phone, password: input.password };
         let id = parse_id(&id, "id")?;
-        Ok(User::new(service::update_user(&state.db, &state.sessions, &state.passwords, &actor, id, changes).await?))
+        Ok(User::new(service::update_user(&state.db, &state.sessions, &state.passwords, actor, id, changes).await?))
     }
 
     /// 停用账号：该用户的所有登录立即失效
@@ -312,7 +309,7 @@ impl MemberMutation {
         let state = ctx.state()?;
         let id = parse_id(&id, "id")?;
         Ok(User::new(
-            service::set_user_status(&state.db, &state.sessions, &actor, id, entity::UserStatus::Disabled).await?,
+            service::set_user_status(&state.db, &state.sessions, actor, id, entity::UserStatus::Disabled).await?,
         ))
     }
 
@@ -321,7 +318,7 @@ impl MemberMutation {
         let state = ctx.state()?;
         let id = parse_id(&id, "id")?;
         Ok(User::new(
-            service::set_user_status(&state.db, &state.sessions, &actor, id, entity::UserStatus::Active).await?,
+            service::set_user_status(&state.db, &state.sessions, actor, id, entity::UserStatus::Active).await?,
         ))
     }
 
@@ -344,7 +341,7 @@ impl MemberMutation {
             _ => return Err(AppError::bad_input("userId", "请给出 userId 或 phone 其中之一").into()),
         };
         let org = parse_id(&input.organization_id, "organizationId")?;
-        Ok(Membership(service::add_membership(&ctx.state()?.db, &actor, person, org, fields).await?))
+        Ok(Membership(service::add_membership(&ctx.state()?.db, actor, person, org, fields).await?))
     }
 
     async fn update_membership(&self, ctx: &Context<'_>, id: ID, input: UpdateMembershipInput) -> Result<Membership> {
@@ -360,14 +357,14 @@ impl MemberMutation {
             handling_unit_id: maybe_id(input.handling_unit_id, "handlingUnitId")?,
         };
         let id = parse_id(&id, "id")?;
-        Ok(Membership(service::update_membership(&state.db, &state.sessions, &actor, id, fields).await?))
+        Ok(Membership(service::update_membership(&state.db, &state.sessions, actor, id, fields).await?))
     }
 
     /// 移除身份：该用户在此组织中的登录随即失效
     async fn remove_membership(&self, ctx: &Context<'_>, id: ID) -> Result<RemovedMembership> {
         let actor = actor(ctx).await?;
         let state = ctx.state()?;
-        let removed = service::remove_membership(&state.db, &state.sessions, &actor, parse_id(&id, "id")?).await?;
+        let removed = service::remove_membership(&state.db, &state.sessions, actor, parse_id(&id, "id")?).await?;
         Ok(RemovedMembership { id: to_id(removed.id) })
     }
 }

@@ -10,7 +10,10 @@
 //!   an organization where they hold a membership the office manages — never by role alone.
 use entity::{Role, membership, organization, user};
 
-use crate::organizations::access::{Actor, can_grant, can_manage_org};
+use crate::{
+    auth::principal::Principal,
+    organizations::access::{can_grant, can_manage_org},
+};
 
 /// A membership with its organization.
 pub type Held<'a> = (&'a membership::Model, &'a organization::Model);
@@ -23,7 +26,7 @@ pub struct Unattached<'a> {
 
 /// Whether `actor` looks after the account of `person` (rename, new phone, password reset,
 /// disable, attach to an organization by id).
-pub fn looks_after(actor: &Actor, person: &user::Model, held: &[Held<'_>], unattached: &Unattached<'_>) -> bool {
+pub fn looks_after(actor: &Principal, person: &user::Model, held: &[Held<'_>], unattached: &Unattached<'_>) -> bool {
     if !actor.viewer.is_office() {
         return false;
     }
@@ -44,7 +47,7 @@ pub fn looks_after(actor: &Actor, person: &user::Model, held: &[Held<'_>], unatt
 /// Whether `viewer` sees `person`'s phone and memberships: the person themself, and the
 /// office of an organization where they hold a membership it manages (or that looks after
 /// their account while they belong nowhere).
-pub fn sees_private(actor: &Actor, person: &user::Model, held: &[Held<'_>], unattached: &Unattached<'_>) -> bool {
+pub fn sees_private(actor: &Principal, person: &user::Model, held: &[Held<'_>], unattached: &Unattached<'_>) -> bool {
     if actor.viewer.user_id == person.id {
         return true;
     }
@@ -59,7 +62,7 @@ pub fn sees_private(actor: &Actor, person: &user::Model, held: &[Held<'_>], unat
 
 /// The memberships of a person the viewer is shown: all of them to the person, to others
 /// only those in organizations they manage.
-pub fn shown_membership(actor: &Actor, person: &user::Model, org: &organization::Model) -> bool {
+pub fn shown_membership(actor: &Principal, person: &user::Model, org: &organization::Model) -> bool {
     actor.viewer.user_id == person.id || can_manage_org(actor, org)
 }
 
@@ -86,10 +89,12 @@ mod tests {
         }
     }
 
-    fn actor(role: Role, org: &organization::Model) -> Actor {
-        Actor {
+    fn actor(role: Role, org: &organization::Model) -> Principal {
+        Principal {
             viewer: Viewer { user_id: Uuid::now_v7(), session_id: String::new(), organization_id: org.id, role },
             org: org.clone(),
+            membership: None,
+            unit: None,
         }
     }
 

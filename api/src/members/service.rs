@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::policy;
 use crate::{
+    auth::principal::Principal,
     auth::{
         password::{self, Passwords},
         sessions::Sessions,
@@ -19,7 +20,7 @@ use crate::{
     db,
     error::{AppError, AppResult},
     organizations::{
-        access::{Actor, can_grant, require},
+        access::{authorize, can_grant, require, sees_org},
         service::{clean_name, find_org, lock_organization},
     },
     phone,
@@ -91,7 +92,7 @@ pub async fn insert_user(
 pub async fn create_user(
     db: &impl ConnectionTrait,
     passwords: &Passwords,
-    actor: &Actor,
+    actor: &Principal,
     input: NewUser,
 ) -> AppResult<user::Model> {
     require(actor.viewer.is_office())?;
@@ -130,24 +131,38 @@ impl Standing {
         policy::Unattached { created_in: self.created_in.as_ref(), left: self.left.as_ref() }
     }
 
-    pub fn looked_after_by(&self, actor: &Actor) -> bool {
+    pub fn looked_after_by(&self, actor: &Principal) -> bool {
         policy::looks_after(actor, &self.person, &self.held(), &self.unattached())
     }
 
-    pub fn private_to(&self, actor: &Actor) -> bool {
+    pub fn private_to(&self, actor: &Principal) -> bool {
         policy::sees_private(actor, &self.person, &self.held(), &self.unattached())
+    }
+
+    /// Office-only operations on a person: a person in the actor's sight (themself, or one
+    /// with a membership in an organization the actor sees) is `FORBIDDEN` to anyone but the
+    /// office; anyone else is `NOT_FOUND`, as for a person of another committee. The office
+    /// then sees only those whose personal data it may read (`private_to`).
+    fn office_door(&self, actor: &Principal) -> AppResult<()> {
+        if !actor.viewer.is_office() {
+            let in_sight =
+                self.person.id == actor.viewer.user_id || self.held.iter().any(|(_, org)| sees_org(actor, org));
+            return Err(if in_sight {
+                AppError::forbidden("没有权限执行此操作")
+            } else {
+                AppError::not_found("用户不存在")
+            });
+        }
+        if self.private_to(actor) { Ok(()) } else { Err(AppError::not_found("用户不存在")) }
     }
 }
 
 /// The account, if the actor looks after it (see `policy::looks_after`); `FORBIDDEN`
 /// when they only see it, `NOT_FOUND` when they do not even see it.
-async fn require_manages_user(db: &impl ConnectionTrait, actor: &Actor, target: Uuid) -> AppResult<user::Model> {
-    require(actor.viewer.is_office())?;
+async fn require_manages_user(db: &impl ConnectionTrait, actor: &Principal, target: Uuid) -> AppResult<user::Model> {
     let found = user::Entity::find_by_id(target).one(db).await?.ok_or_else(|| AppError::not_found("用户不存在"))?;
     let standing = Standing::load(db, found).await?;
-    if !standing.private_to(actor) {
-        return Err(AppError::not_found("用户不存在"));
-    }
+    standing.office_door(actor)?;
     require(standing.looked_after_by(actor))?;
     Ok(standing.person)
 }
@@ -163,7 +178,7 @@ pub async fn update_user(
     db: &impl ConnectionTrait,
     sessions: &Sessions,
     passwords: &Passwords,
-    actor: &Actor,
+    actor: &Principal,
     id: Uuid,
     changes: UserChanges,
 ) -> AppResult<user::Model> {
@@ -195,7 +210,7 @@ pub async fn update_user(
 pub async fn set_user_status(
     db: &impl ConnectionTrait,
     sessions: &Sessions,
-    actor: &Actor,
+    actor: &Principal,
     id: Uuid,
     status: UserStatus,
 ) -> AppResult<user::Model> {
@@ -295,7 +310,7 @@ pub enum Person {
 /// person, in one write transaction.
 pub async fn add_membership(
     db: &DatabaseConnection,
-    actor: &Actor,
+    actor: &Principal,
     person: Person,
     organization_id: Uuid,
     fields: MembershipFields,
@@ -368,14 +383,14 @@ pub async fn insert_membership(
 /// membership change takes), so it stays as read until the transaction ends.
 async fn managed_membership(
     txn: &DatabaseTransaction,
-    actor: &Actor,
+    actor: &Principal,
     id: Uuid,
 ) -> AppResult<(membership::Model, organization::Model)> {
     let missing = || AppError::not_found("委员身份不存在");
     let first = membership::Entity::find_by_id(id).one(txn).await?.ok_or_else(missing)?;
     let org = lock_organization(txn, first.organization_id).await?;
     let found = membership::Entity::find_by_id(id).one(txn).await?.ok_or_else(missing)?;
-    require(can_grant(actor, &org, found.role))?;
+    authorize(actor, &org, can_grant(actor, &org, found.role), "委员身份不存在")?;
     Ok((found, org))
 }
 
@@ -384,7 +399,7 @@ async fn managed_membership(
 pub async fn update_membership(
     db: &DatabaseConnection,
     sessions: &Sessions,
-    actor: &Actor,
+    actor: &Principal,
     id: Uuid,
     fields: MembershipFields,
 ) -> AppResult<membership::Model> {
@@ -412,7 +427,7 @@ pub async fn update_membership(
 pub async fn remove_membership(
     db: &DatabaseConnection,
     sessions: &Sessions,
-    actor: &Actor,
+    actor: &Principal,
     id: Uuid,
 ) -> AppResult<membership::Model> {
     let txn = db::write(db).await?;
@@ -486,9 +501,9 @@ pub async fn list_members(
 
 /// A user an office actor may look at: one with a membership the actor manages, or one
 /// belonging nowhere whose account the actor looks after (`policy`).
-pub async fn visible_user(db: &impl ConnectionTrait, actor: &Actor, id: Uuid) -> AppResult<user::Model> {
-    require(actor.viewer.is_office())?;
+pub async fn visible_user(db: &impl ConnectionTrait, actor: &Principal, id: Uuid) -> AppResult<user::Model> {
     let found = user::Entity::find_by_id(id).one(db).await?.ok_or_else(|| AppError::not_found("用户不存在"))?;
     let standing = Standing::load(db, found).await?;
-    if standing.private_to(actor) { Ok(standing.person) } else { Err(AppError::not_found("用户不存在")) }
+    standing.office_door(actor)?;
+    Ok(standing.person)
 }

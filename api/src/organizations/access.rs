@@ -1,36 +1,12 @@
 //! Who may manage what. Admins manage their organization and everything below it; staff
 //! manage the members (and member-facing catalogues) of their own organization only.
-use sea_orm::{ConnectionTrait, EntityTrait};
-
-use crate::{
-    auth::Viewer,
-    error::{AppError, AppResult},
-};
+use crate::error::{AppError, AppResult};
 use entity::{Role, organization};
 
-/// An authenticated viewer together with the organization they act in.
-#[derive(Debug, Clone)]
-pub struct Actor {
-    pub viewer: Viewer,
-    pub org: organization::Model,
-}
-
-impl Actor {
-    pub async fn load(db: &impl ConnectionTrait, viewer: &Viewer) -> AppResult<Self> {
-        let org = organization::Entity::find_by_id(viewer.organization_id)
-            .one(db)
-            .await?
-            .ok_or_else(|| AppError::unauthenticated("所在政协组织已不存在，请重新登录"))?;
-        Ok(Self { viewer: viewer.clone(), org })
-    }
-
-    pub fn role(&self) -> Role {
-        self.viewer.role
-    }
-}
+use crate::auth::principal::Principal;
 
 /// Whether the actor may change `target`'s own records (catalogues, members).
-pub fn can_manage_org(actor: &Actor, target: &organization::Model) -> bool {
+pub fn can_manage_org(actor: &Principal, target: &organization::Model) -> bool {
     match actor.role() {
         Role::Admin => actor.org.contains(target),
         Role::Staff => actor.org.id == target.id,
@@ -40,13 +16,29 @@ pub fn can_manage_org(actor: &Actor, target: &organization::Model) -> bool {
 
 /// Whether the actor may give (or take away) `role` in `target`. Staff handle members and
 /// unit operators; only admins create other staff and admins.
-pub fn can_grant(actor: &Actor, target: &organization::Model, role: Role) -> bool {
+pub fn can_grant(actor: &Principal, target: &organization::Model, role: Role) -> bool {
     can_manage_org(actor, target) && (actor.role() == Role::Admin || matches!(role, Role::Member | Role::Unit))
 }
 
 /// Organizations themselves (creating children, renaming) are for admins of an ancestor.
-pub fn can_administer(actor: &Actor, target: &organization::Model) -> bool {
+pub fn can_administer(actor: &Principal, target: &organization::Model) -> bool {
     actor.role() == Role::Admin && actor.org.contains(target)
+}
+
+/// Whether `target` is in the actor's sight at all: their own organization, those above it
+/// and, for admins, those below (as `organizations` lists them).
+pub fn sees_org(actor: &Principal, target: &organization::Model) -> bool {
+    target.contains(&actor.org) || (actor.role() == Role::Admin && actor.org.contains(target))
+}
+
+/// The door of a rule about a record of `target`: out of the actor's sight it answers
+/// `NOT_FOUND` with `missing`, whatever the role (another committee's records are not told
+/// about); in sight, `FORBIDDEN` unless `allowed`.
+pub fn authorize(actor: &Principal, target: &organization::Model, allowed: bool, missing: &str) -> AppResult<()> {
+    if !sees_org(actor, target) {
+        return Err(AppError::not_found(missing));
+    }
+    require(allowed)
 }
 
 pub fn require(allowed: bool) -> AppResult<()> {
@@ -56,6 +48,7 @@ pub fn require(allowed: bool) -> AppResult<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::Viewer;
     use chrono::Utc;
     use entity::OrganizationLevel;
     use uuid::Uuid;
@@ -74,10 +67,12 @@ mod tests {
         }
     }
 
-    fn actor(role: Role, org: &organization::Model) -> Actor {
-        Actor {
+    fn actor(role: Role, org: &organization::Model) -> Principal {
+        Principal {
             viewer: Viewer { user_id: Uuid::nil(), session_id: String::new(), organization_id: org.id, role },
             org: org.clone(),
+            membership: None,
+            unit: None,
         }
     }
 
@@ -105,6 +100,22 @@ mod tests {
         assert!(!can_grant(&staff, &city, Role::Admin));
         assert!(!can_manage_org(&staff, &county));
         assert!(!can_administer(&staff, &city));
+    }
+
+    #[test]
+    fn another_committee_is_out_of_sight_for_every_role() {
+        let city = org("/c/");
+        let a = org("/c/a/");
+        let b = org("/c/b/");
+        for role in [Role::Member, Role::Unit, Role::Staff, Role::Admin] {
+            let refusal = authorize(&actor(role, &b), &a, true, "不存在").err().map(|e| e.code().as_str());
+            assert_eq!(refusal, Some("NOT_FOUND"), "{role:?}");
+            assert!(sees_org(&actor(role, &a), &city), "{role:?} sees the organizations above");
+        }
+        assert!(sees_org(&actor(Role::Admin, &city), &a));
+        assert!(!sees_org(&actor(Role::Staff, &city), &a));
+        let refusal = authorize(&actor(Role::Member, &a), &a, false, "不存在").err().map(|e| e.code().as_str());
+        assert_eq!(refusal, Some("FORBIDDEN"));
     }
 
     #[test]

@@ -140,20 +140,20 @@ pub struct OrganizationQuery;
 impl OrganizationQuery {
     /// 当前登录所在的政协组织
     async fn current_organization(&self, ctx: &Context<'_>) -> Result<Organization> {
-        Ok(Organization(actor(ctx).await?.org))
+        Ok(Organization(actor(ctx).await?.org.clone()))
     }
 
     /// 可见的政协组织：本级及上级；管理员还可见全部下级
     async fn organizations(&self, ctx: &Context<'_>) -> Result<Vec<Organization>> {
         let actor = actor(ctx).await?;
-        let list = service::visible_organizations(&ctx.state()?.db, &actor).await?;
+        let list = service::visible_organizations(&ctx.state()?.db, actor).await?;
         Ok(list.into_iter().map(Organization).collect())
     }
 
     async fn organization(&self, ctx: &Context<'_>, id: ID) -> Result<Organization> {
         let actor = actor(ctx).await?;
         let id = parse_id(&id, "id")?;
-        let list = service::visible_organizations(&ctx.state()?.db, &actor).await?;
+        let list = service::visible_organizations(&ctx.state()?.db, actor).await?;
         let found = list.into_iter().find(|o| o.id == id);
         Ok(Organization(found.ok_or_else(|| AppError::not_found("政协组织不存在"))?))
     }
@@ -238,7 +238,7 @@ impl OrganizationMutation {
             parent_id: Some(parse_id(&input.parent_id, "parentId")?),
             region: input.region,
         };
-        Ok(Organization(service::create_organization(&ctx.state()?.db, &actor, new).await?))
+        Ok(Organization(service::create_organization(&ctx.state()?.db, actor, new).await?))
     }
 
     async fn update_organization(
@@ -251,21 +251,21 @@ impl OrganizationMutation {
         let changes =
             OrganizationChanges { name: input.name, short_name: input.short_name.into(), region: input.region.into() };
         let id = parse_id(&id, "id")?;
-        Ok(Organization(service::update_organization(&ctx.state()?.db, &actor, id, changes).await?))
+        Ok(Organization(service::update_organization(&ctx.state()?.db, actor, id, changes).await?))
     }
 
     async fn create_sector(&self, ctx: &Context<'_>, input: CreateSectorInput) -> Result<Sector> {
         let actor = actor(ctx).await?;
         let org = optional_id(input.organization_id.as_ref(), "organizationId")?;
         let conveners = parse_ids(&input.convener_ids, "convenerIds")?;
-        Ok(Sector(service::create_sector(&ctx.state()?.db, &actor, org, &input.name, &conveners).await?))
+        Ok(Sector(service::create_sector(&ctx.state()?.db, actor, org, &input.name, &conveners).await?))
     }
 
     async fn update_sector(&self, ctx: &Context<'_>, id: ID, input: UpdateSectorInput) -> Result<Sector> {
         let actor = actor(ctx).await?;
         let conveners = input.convener_ids.as_deref().map(|ids| parse_ids(ids, "convenerIds")).transpose()?;
         let id = parse_id(&id, "id")?;
-        Ok(Sector(service::update_sector(&ctx.state()?.db, &actor, id, input.name, conveners).await?))
+        Ok(Sector(service::update_sector(&ctx.state()?.db, actor, id, input.name, conveners).await?))
     }
 
     async fn create_special_committee(
@@ -275,7 +275,7 @@ impl OrganizationMutation {
     ) -> Result<SpecialCommittee> {
         let actor = actor(ctx).await?;
         let org = optional_id(input.organization_id.as_ref(), "organizationId")?;
-        Ok(SpecialCommittee(service::create_special_committee(&ctx.state()?.db, &actor, org, &input.name).await?))
+        Ok(SpecialCommittee(service::create_special_committee(&ctx.state()?.db, actor, org, &input.name).await?))
     }
 
     async fn update_special_committee(
@@ -286,7 +286,7 @@ impl OrganizationMutation {
     ) -> Result<SpecialCommittee> {
         let actor = actor(ctx).await?;
         let id = parse_id(&id, "id")?;
-        Ok(SpecialCommittee(service::update_special_committee(&ctx.state()?.db, &actor, id, &input.name).await?))
+        Ok(SpecialCommittee(service::update_special_committee(&ctx.state()?.db, actor, id, &input.name).await?))
     }
 
     async fn create_handling_unit(&self, ctx: &Context<'_>, input: CreateHandlingUnitInput) -> Result<HandlingUnit> {
@@ -297,7 +297,7 @@ impl OrganizationMutation {
             contact_person: Some(input.contact_person),
             contact_phone: Some(input.contact_phone),
         };
-        Ok(HandlingUnit(service::create_handling_unit(&ctx.state()?.db, &actor, org, fields).await?))
+        Ok(HandlingUnit(service::create_handling_unit(&ctx.state()?.db, actor, org, fields).await?))
     }
 
     async fn update_handling_unit(
@@ -313,6 +313,6 @@ impl OrganizationMutation {
             contact_phone: input.contact_phone.into(),
         };
         let id = parse_id(&id, "id")?;
-        Ok(HandlingUnit(service::update_handling_unit(&ctx.state()?.db, &actor, id, fields).await?))
+        Ok(HandlingUnit(service::update_handling_unit(&ctx.state()?.db, actor, id, fields).await?))
     }
 }

@@ -9,7 +9,8 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::access::{Actor, can_administer, can_manage_org, require};
+use super::access::{authorize, can_administer, can_manage_org, require};
+use crate::auth::principal::Principal;
 use crate::{
     error::{AppError, AppResult},
     validate,
@@ -90,7 +91,7 @@ pub async fn insert_organization(db: &impl ConnectionTrait, input: NewOrganizati
 
 pub async fn create_organization(
     db: &impl ConnectionTrait,
-    actor: &Actor,
+    actor: &Principal,
     input: NewOrganization,
 ) -> AppResult<organization::Model> {
     let parent_id = input.parent_id.ok_or_else(|| AppError::bad_input("parentId", "请指定上级政协组织"))?;
@@ -106,13 +107,13 @@ pub struct OrganizationChanges {
 
 pub async fn update_organization(
     db: &impl ConnectionTrait,
-    actor: &Actor,
+    actor: &Principal,
     id: Uuid,
     changes: OrganizationChanges,
 ) -> AppResult<organization::Model> {
     let org =
         organization::Entity::find_by_id(id).one(db).await?.ok_or_else(|| AppError::not_found("政协组织不存在"))?;
-    require(can_administer(actor, &org))?;
+    authorize(actor, &org, can_administer(actor, &org), "政协组织不存在")?;
     let mut am: organization::ActiveModel = org.into();
     if let Some(name) = changes.name {
         am.name = Set(clean_name(&name, "name")?);
@@ -128,7 +129,10 @@ pub async fn update_organization(
 }
 
 /// The organizations an actor sees: its own, its ancestors, and for admins its subtree.
-pub async fn visible_organizations(db: &impl ConnectionTrait, actor: &Actor) -> AppResult<Vec<organization::Model>> {
+pub async fn visible_organizations(
+    db: &impl ConnectionTrait,
+    actor: &Principal,
+) -> AppResult<Vec<organization::Model>> {
     let ancestors: Vec<Uuid> = actor.org.path.split('/').filter_map(|s| s.parse().ok()).collect();
     let mut visible = Condition::any().add(organization::Column::Id.is_in(ancestors));
     if actor.role() == Role::Admin {
@@ -152,7 +156,7 @@ pub async fn catalogue<E: EntityTrait>(db: &impl ConnectionTrait, org: Uuid) -> 
 }
 
 /// The organization a catalogue entry goes into: the one named, or the actor's own.
-async fn target_org(db: &impl ConnectionTrait, actor: &Actor, id: Option<Uuid>) -> AppResult<organization::Model> {
+async fn target_org(db: &impl ConnectionTrait, actor: &Principal, id: Option<Uuid>) -> AppResult<organization::Model> {
     let org = match id {
         Some(id) => find_org(db, id, "organizationId").await?,
         None => actor.org.clone(),
@@ -190,7 +194,7 @@ async fn replace_conveners(db: &impl ConnectionTrait, sector: Uuid, users: Vec<U
 
 pub async fn create_sector(
     db: &DatabaseConnection,
-    actor: &Actor,
+    actor: &Principal,
     organization_id: Option<Uuid>,
     name: &str,
     convener_ids: &[Uuid],
@@ -217,13 +221,14 @@ pub async fn create_sector(
 
 pub async fn update_sector(
     db: &DatabaseConnection,
-    actor: &Actor,
+    actor: &Principal,
     id: Uuid,
     name: Option<String>,
     convener_ids: Option<Vec<Uuid>>,
 ) -> AppResult<sector::Model> {
     let sector = sector::Entity::find_by_id(id).one(db).await?.ok_or_else(|| AppError::not_found("界别不存在"))?;
-    require(can_manage_org(actor, &find_org(db, sector.organization_id, "id").await?))?;
+    let org = find_org(db, sector.organization_id, "id").await?;
+    authorize(actor, &org, can_manage_org(actor, &org), "界别不存在")?;
     let conveners = match &convener_ids {
         Some(ids) => Some(check_conveners(db, sector.organization_id, ids).await?),
         None => None,
@@ -244,7 +249,7 @@ pub async fn update_sector(
 
 pub async fn create_special_committee(
     db: &impl ConnectionTrait,
-    actor: &Actor,
+    actor: &Principal,
     organization_id: Option<Uuid>,
     name: &str,
 ) -> AppResult<special_committee::Model> {
@@ -264,7 +269,7 @@ pub async fn create_special_committee(
 
 pub async fn update_special_committee(
     db: &impl ConnectionTrait,
-    actor: &Actor,
+    actor: &Principal,
     id: Uuid,
     name: &str,
 ) -> AppResult<special_committee::Model> {
@@ -272,7 +277,8 @@ pub async fn update_special_committee(
         .one(db)
         .await?
         .ok_or_else(|| AppError::not_found("专门委员会不存在"))?;
-    require(can_manage_org(actor, &find_org(db, found.organization_id, "id").await?))?;
+    let org = find_org(db, found.organization_id, "id").await?;
+    authorize(actor, &org, can_manage_org(actor, &org), "专门委员会不存在")?;
     let mut am: special_committee::ActiveModel = found.into();
     am.name = Set(clean_name(name, "name")?);
     am.updated_at = Set(Utc::now());
@@ -301,7 +307,7 @@ fn apply_unit_fields(am: &mut handling_unit::ActiveModel, fields: HandlingUnitFi
 
 pub async fn create_handling_unit(
     db: &impl ConnectionTrait,
-    actor: &Actor,
+    actor: &Principal,
     organization_id: Option<Uuid>,
     fields: HandlingUnitFields,
 ) -> AppResult<handling_unit::Model> {
@@ -325,13 +331,14 @@ pub async fn create_handling_unit(
 
 pub async fn update_handling_unit(
     db: &impl ConnectionTrait,
-    actor: &Actor,
+    actor: &Principal,
     id: Uuid,
     fields: HandlingUnitFields,
 ) -> AppResult<handling_unit::Model> {
     let found =
         handling_unit::Entity::find_by_id(id).one(db).await?.ok_or_else(|| AppError::not_found("承办单位不存在"))?;
-    require(can_manage_org(actor, &find_org(db, found.organization_id, "id").await?))?;
+    let org = find_org(db, found.organization_id, "id").await?;
+    authorize(actor, &org, can_manage_org(actor, &org), "承办单位不存在")?;
     let mut am: handling_unit::ActiveModel = found.into();
     apply_unit_fields(&mut am, fields)?;
     am.updated_at = Set(Utc::now());

@@ -7,10 +7,10 @@ use uuid::Uuid;
 
 use crate::{
     attachments::owners::OwnerRule,
-    auth::Viewer,
+    auth::{Viewer, principal::Principal},
     error::{AppError, AppResult},
-    members::service as members,
     organizations::access::require,
+    transition,
 };
 use entity::{
     AssignmentStatus, ProposalStatus, Role, proposal, proposal_assignment, proposal_cosigner, proposal_reply,
@@ -20,23 +20,6 @@ pub const NOT_FOUND: &str = "提案不存在";
 
 pub fn not_found() -> AppError {
     AppError::not_found(NOT_FOUND)
-}
-
-/// The viewer's relation to proposals: their handling unit when they operate one.
-pub struct Who {
-    pub viewer: Viewer,
-    pub unit: Option<Uuid>,
-}
-
-impl Who {
-    pub async fn load(db: &impl ConnectionTrait, viewer: &Viewer) -> AppResult<Self> {
-        let unit = if viewer.role == Role::Unit {
-            members::membership_in(db, viewer.user_id, viewer.organization_id).await?.and_then(|m| m.handling_unit_id)
-        } else {
-            None
-        };
-        Ok(Self { viewer: viewer.clone(), unit })
-    }
 }
 
 /// The proposer's own proposal; anyone else gets `NOT_FOUND` (drafts are private).
@@ -52,16 +35,49 @@ pub fn as_office(viewer: &Viewer, p: &proposal::Model) -> AppResult<()> {
     require(viewer.is_office())
 }
 
+/// What a principal comes to a proposal as, in a step that changes it.
+#[derive(Debug, Clone, Copy)]
+pub enum Part {
+    /// The proposer (`as_author`).
+    Author,
+    /// The office of its organization (`as_office`).
+    Office,
+}
+
+/// The proposal `id`, locked for the rest of the write transaction, when `who` may act on it
+/// as `part`: how a service step obtains the proposal it changes.
+pub async fn load_for(txn: &impl ConnectionTrait, who: &Principal, id: Uuid, part: Part) -> AppResult<proposal::Model> {
+    let p = transition::lock::<proposal::Entity>(txn, id).await?.ok_or_else(not_found)?;
+    match part {
+        Part::Author => as_author(who, &p)?,
+        Part::Office => as_office(who, &p)?,
+    }
+    Ok(p)
+}
+
+/// The proposal `id` and the unit's live assignment on it, both locked by the transaction
+/// (`unit_assignment`): how a handling unit's step obtains what it answers.
+pub async fn load_for_unit(
+    txn: &impl ConnectionTrait,
+    who: &Principal,
+    id: Uuid,
+) -> AppResult<(proposal::Model, proposal_assignment::Model)> {
+    let p = transition::lock::<proposal::Entity>(txn, id).await?.ok_or_else(not_found)?;
+    let a = unit_assignment(txn, who, &p).await?;
+    Ok((p, a))
+}
+
 /// The unit's live assignment on a proposal; a unit without one does not see it.
 pub async fn unit_assignment(
     db: &impl ConnectionTrait,
-    who: &Who,
+    who: &Principal,
     p: &proposal::Model,
 ) -> AppResult<proposal_assignment::Model> {
-    let unit = who.unit.ok_or_else(|| AppError::forbidden("只有承办单位可以办理"))?;
+    // Another committee's proposal is not there for anyone; in the committee, only units act.
     if p.organization_id != who.viewer.organization_id {
         return Err(not_found());
     }
+    let unit = who.unit.ok_or_else(|| AppError::forbidden("只有承办单位可以办理"))?;
     proposal_assignment::Entity::find()
         .filter(proposal_assignment::Column::ProposalId.eq(p.id))
         .filter(proposal_assignment::Column::UnitId.eq(unit))
@@ -84,7 +100,7 @@ const PUBLIC_WITHIN: [ProposalStatus; 6] = [
 /// A proposal as a viewer may see it: drafts to their author (and invited co-signers, who
 /// must read before they sign); everything but drafts to the office; to a unit only what is
 /// assigned to it; to other members from registration on. Anyone else: `NOT_FOUND`.
-pub async fn readable(db: &impl ConnectionTrait, who: &Who, p: &proposal::Model) -> AppResult<()> {
+pub async fn readable(db: &impl ConnectionTrait, who: &Principal, p: &proposal::Model) -> AppResult<()> {
     let v = &who.viewer;
     if p.author_id == v.user_id {
         return Ok(());
@@ -108,7 +124,7 @@ pub async fn readable(db: &impl ConnectionTrait, who: &Who, p: &proposal::Model)
 }
 
 /// Loads a proposal the viewer may read.
-pub async fn load_readable(db: &impl ConnectionTrait, who: &Who, id: Uuid) -> AppResult<proposal::Model> {
+pub async fn load_readable(db: &impl ConnectionTrait, who: &Principal, id: Uuid) -> AppResult<proposal::Model> {
     let p = proposal::Entity::find_by_id(id).one(db).await?.ok_or_else(not_found)?;
     readable(db, who, &p).await?;
     Ok(p)
@@ -124,7 +140,7 @@ impl OwnerRule for ProposalAttachments {
         viewer: &'a Viewer,
         owner: Uuid,
     ) -> BoxFuture<'a, AppResult<()>> {
-        Box::pin(async move { load_readable(db, &Who::load(db, viewer).await?, owner).await.map(drop) })
+        Box::pin(async move { load_readable(db, &Principal::load(db, viewer).await?, owner).await.map(drop) })
     }
 }
 
@@ -140,7 +156,7 @@ impl OwnerRule for ReplyAttachments {
     ) -> BoxFuture<'a, AppResult<()>> {
         Box::pin(async move {
             let reply = proposal_reply::Entity::find_by_id(owner).one(db).await?.ok_or_else(not_found)?;
-            load_readable(db, &Who::load(db, viewer).await?, reply.proposal_id).await.map(drop)
+            load_readable(db, &Principal::load(db, viewer).await?, reply.proposal_id).await.map(drop)
         })
     }
 }

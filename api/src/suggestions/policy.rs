@@ -42,6 +42,14 @@ pub fn as_office(viewer: &Viewer, s: &suggestion::Model) -> AppResult<()> {
     require(viewer.is_office())
 }
 
+/// The piece `id`, locked for the rest of the write transaction, when the viewer
+/// manages it (`as_office`): how an office step obtains the piece it changes.
+pub async fn load_for_office(txn: &impl ConnectionTrait, viewer: &Viewer, id: Uuid) -> AppResult<suggestion::Model> {
+    let found = crate::transition::lock::<suggestion::Entity>(txn, id).await?.ok_or_else(not_found)?;
+    as_office(viewer, &found)?;
+    Ok(found)
+}
+
 /// An issue of the viewer's organization, as its office.
 pub fn issue_as_office(viewer: &Viewer, issue: &bulletin_issue::Model) -> AppResult<()> {
     if issue.organization_id != viewer.organization_id {

@@ -102,6 +102,14 @@ pub fn as_office(viewer: &Viewer, v: &visit::Model) -> AppResult<()> {
     require(viewer.is_office())
 }
 
+/// The visit `id`, locked for the rest of the write transaction, when the viewer
+/// manages it (`as_office`): how an office step obtains the visit it changes.
+pub async fn load_for_office(txn: &impl ConnectionTrait, viewer: &Viewer, id: Uuid) -> AppResult<visit::Model> {
+    let found = crate::transition::lock::<visit::Entity>(txn, id).await?.ok_or_else(not_found)?;
+    as_office(viewer, &found)?;
+    Ok(found)
+}
+
 /// Members change their sign-up only before the visit starts.
 pub fn member_window(v: &visit::Model) -> AppResult<()> {
     if workflow::accepts_changes_from_members(v.status) {

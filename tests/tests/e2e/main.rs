@@ -9,6 +9,7 @@ mod accounts;
 mod attachments;
 mod audit;
 mod auth;
+mod authz;
 mod briefings;
 mod clients;
 mod ide;

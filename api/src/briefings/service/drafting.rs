@@ -8,7 +8,7 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{CHUNK, locked, publishing, recipients, reload, step};
+use super::{CHUNK, publishing, recipients, reload, step};
 use crate::{
     attachments::service::{self as attachments, AttachmentList},
     audience::{self, Audience},
@@ -194,7 +194,7 @@ pub async fn update(
     let txn = db::write(db).await?;
     // The audience may change: serialised with membership changes, like a publication.
     lock_organization(&txn, viewer.organization_id).await?;
-    let found = locked(&txn, viewer, id).await?;
+    let found = policy::load_for_office(&txn, viewer, id).await?;
     let step = step(&found, Action::Update, viewer.user_id)?;
     if let Some(a) = &fields.audience {
         audience::validate(&txn, found.organization_id, a).await?;
@@ -233,7 +233,7 @@ pub async fn update(
 /// event stays in the outbox; the history goes with the draft.
 pub async fn delete(db: &DatabaseConnection, viewer: &Viewer, id: Uuid) -> AppResult<Uuid> {
     let txn = db::write(db).await?;
-    let found = locked(&txn, viewer, id).await?;
+    let found = policy::load_for_office(&txn, viewer, id).await?;
     step(&found, Action::Delete, viewer.user_id)?;
     attachments::release_all(&txn, found.id).await?;
     let deleted = briefing::Entity::delete_many()

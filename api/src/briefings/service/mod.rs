@@ -26,12 +26,11 @@ use sea_orm::{ConnectionTrait, EntityTrait};
 use uuid::Uuid;
 
 use super::{
-    policy::{self, not_found},
+    policy::not_found,
     records::BriefingRecord,
     workflow::{self, Action},
 };
 use crate::{
-    auth::Viewer,
     error::{AppError, AppResult},
     transition::Step,
 };
@@ -39,13 +38,6 @@ use entity::briefing;
 
 /// Rows per statement when writing recipients and terms (SQLite binds at most 32766 values).
 const CHUNK: usize = 500;
-
-/// The briefing, locked for the rest of the transaction, if the viewer manages it.
-async fn locked(txn: &impl ConnectionTrait, viewer: &Viewer, id: Uuid) -> AppResult<briefing::Model> {
-    let b = crate::transition::lock::<briefing::Entity>(txn, id).await?.ok_or_else(not_found)?;
-    policy::as_office(viewer, &b)?;
-    Ok(b)
-}
 
 async fn reload(db: &impl ConnectionTrait, id: Uuid) -> AppResult<briefing::Model> {
     briefing::Entity::find_by_id(id).one(db).await?.ok_or_else(not_found)

@@ -6,11 +6,11 @@ use sea_orm::DatabaseConnection;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{locked, recipients, reload, step};
+use super::{recipients, reload, step};
 use crate::{
     audience::Audience,
     auth::Viewer,
-    briefings::workflow::Action,
+    briefings::{policy, workflow::Action},
     content_safety, db,
     error::{AppError, AppResult},
     organizations::service::lock_organization,
@@ -42,7 +42,7 @@ pub(super) fn check_publishable(b: &briefing::Model) -> AppResult<()> {
 pub async fn publish(db: &DatabaseConnection, viewer: &Viewer, id: Uuid) -> AppResult<briefing::Model> {
     let txn = db::write(db).await?;
     lock_organization(&txn, viewer.organization_id).await?;
-    let found = locked(&txn, viewer, id).await?;
+    let found = policy::load_for_office(&txn, viewer, id).await?;
     let mut step = step(&found, Action::Publish, viewer.user_id)?;
     check_publishable(&found)?;
     screen(&found)?;
@@ -71,7 +71,7 @@ pub async fn withdraw(
 ) -> AppResult<briefing::Model> {
     let txn = db::write(db).await?;
     lock_organization(&txn, viewer.organization_id).await?;
-    let found = locked(&txn, viewer, id).await?;
+    let found = policy::load_for_office(&txn, viewer, id).await?;
     let reason = reason.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty());
     transition::apply(&txn, step(&found, Action::Withdraw, viewer.user_id)?.note(reason)).await?;
     let withdrawn = reload(&txn, id).await?;

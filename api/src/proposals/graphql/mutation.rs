@@ -147,7 +147,7 @@ impl ProposalMutation {
         id: ID,
         input: UpdateProposalDraftInput,
     ) -> Result<Proposal> {
-        let viewer = ctx.viewer()?;
+        let viewer = who(ctx).await?;
         let party: Option<Option<Party>> = input.party.into();
         let f = DraftFields {
             title: input.title,
@@ -166,7 +166,7 @@ impl ProposalMutation {
 
     /// 邀请联名
     async fn invite_co_signers(&self, ctx: &Context<'_>, proposal_id: ID, user_ids: Vec<ID>) -> Result<Proposal> {
-        let viewer = ctx.viewer()?;
+        let viewer = who(ctx).await?;
         let users = parse_ids(&user_ids, "userIds")?;
         Ok(Proposal(
             service::invite_cosigners(&ctx.state()?.db, viewer, parse_id(&proposal_id, "proposalId")?, &users).await?,
@@ -189,7 +189,7 @@ impl ProposalMutation {
         #[graphql(desc = "幂等键：8到100个字符，每个新操作生成一个（如 UUID），重试同一操作时原样带上")]
         idempotency_key: String,
     ) -> Result<Proposal> {
-        let viewer = ctx.viewer()?;
+        let viewer = who(ctx).await?;
         let key = retry_key(ctx, Some(&idempotency_key))?
             .ok_or_else(|| AppError::bad_input(idempotency::FIELD, "请提供幂等键"))?;
         Ok(Proposal(service::submit(&ctx.state()?.db, viewer, parse_id(&id, "id")?, key).await?))
@@ -197,19 +197,19 @@ impl ProposalMutation {
 
     /// 立案前撤回
     async fn withdraw_proposal(&self, ctx: &Context<'_>, id: ID) -> Result<Proposal> {
-        let viewer = ctx.viewer()?;
+        let viewer = who(ctx).await?;
         Ok(Proposal(service::withdraw(&ctx.state()?.db, viewer, parse_id(&id, "id")?).await?))
     }
 
     /// 退回修改后重新提交
     async fn resubmit_proposal(&self, ctx: &Context<'_>, id: ID) -> Result<Proposal> {
-        let viewer = ctx.viewer()?;
+        let viewer = who(ctx).await?;
         Ok(Proposal(service::resubmit(&ctx.state()?.db, viewer, parse_id(&id, "id")?).await?))
     }
 
     /// 提案人评价办理情况
     async fn evaluate_proposal(&self, ctx: &Context<'_>, id: ID, input: EvaluationInput) -> Result<Proposal> {
-        let viewer = ctx.viewer()?;
+        let viewer = who(ctx).await?;
         let e = NewEvaluation {
             satisfaction: input.satisfaction.into(),
             communication: input.communication.into(),
@@ -222,13 +222,13 @@ impl ProposalMutation {
 
     /// 退回修改（机关）
     async fn return_proposal(&self, ctx: &Context<'_>, id: ID, reason: String) -> Result<Proposal> {
-        let viewer = ctx.viewer()?;
+        let viewer = who(ctx).await?;
         Ok(Proposal(service::return_proposal(&ctx.state()?.db, viewer, parse_id(&id, "id")?, &reason).await?))
     }
 
     /// 立案：按组织和年度连续编号
     async fn register_proposal(&self, ctx: &Context<'_>, id: ID) -> Result<Proposal> {
-        let viewer = ctx.viewer()?;
+        let viewer = who(ctx).await?;
         Ok(Proposal(service::register(&ctx.state()?.db, viewer, parse_id(&id, "id")?).await?))
     }
 
@@ -240,7 +240,7 @@ impl ProposalMutation {
         reason: String,
         #[graphql(default)] convert_to_suggestion: bool,
     ) -> Result<Proposal> {
-        let viewer = ctx.viewer()?;
+        let viewer = who(ctx).await?;
         Ok(Proposal(
             service::reject(&ctx.state()?.db, viewer, parse_id(&id, "id")?, &reason, convert_to_suggestion).await?,
         ))
@@ -248,7 +248,7 @@ impl ProposalMutation {
 
     /// 并案
     async fn merge_proposal(&self, ctx: &Context<'_>, id: ID, into_id: ID) -> Result<Proposal> {
-        let viewer = ctx.viewer()?;
+        let viewer = who(ctx).await?;
         Ok(Proposal(
             service::merge(&ctx.state()?.db, viewer, parse_id(&id, "id")?, parse_id(&into_id, "intoId")?).await?,
         ))
@@ -256,7 +256,7 @@ impl ProposalMutation {
 
     /// 交办：至少一个主办或分办单位，默认期限三个月
     async fn assign_proposal(&self, ctx: &Context<'_>, id: ID, assignments: Vec<AssignmentInput>) -> Result<Proposal> {
-        let viewer = ctx.viewer()?;
+        let viewer = who(ctx).await?;
         let list = assignments
             .into_iter()
             .map(|a| {
@@ -273,12 +273,12 @@ impl ProposalMutation {
     /// 承办单位申请退回重新交办（申退）
     async fn request_reassignment(&self, ctx: &Context<'_>, id: ID, reason: String) -> Result<Proposal> {
         let who = who(ctx).await?;
-        Ok(Proposal(service::request_reassignment(&ctx.state()?.db, &who, parse_id(&id, "id")?, &reason).await?))
+        Ok(Proposal(service::request_reassignment(&ctx.state()?.db, who, parse_id(&id, "id")?, &reason).await?))
     }
 
     /// 确定为重点提案：领办、督办、促办、协办
     async fn designate_key_proposal(&self, ctx: &Context<'_>, id: ID, input: KeyProposalInput) -> Result<Proposal> {
-        let viewer = ctx.viewer()?;
+        let viewer = who(ctx).await?;
         let k = KeyDesignation {
             lead_official: input.lead_official,
             supervisor_id: input.supervisor_id.as_ref().map(|s| parse_id(s, "supervisorId")).transpose()?,
@@ -294,20 +294,20 @@ impl ProposalMutation {
 
     /// 办结
     async fn conclude_proposal(&self, ctx: &Context<'_>, id: ID) -> Result<Proposal> {
-        let viewer = ctx.viewer()?;
+        let viewer = who(ctx).await?;
         Ok(Proposal(service::conclude(&ctx.state()?.db, viewer, parse_id(&id, "id")?).await?))
     }
 
     /// 公开办理结果（经内容安全审查）
     async fn publish_proposal_result(&self, ctx: &Context<'_>, id: ID, summary: String) -> Result<Proposal> {
-        let viewer = ctx.viewer()?;
+        let viewer = who(ctx).await?;
         Ok(Proposal(service::publish_result(&ctx.state()?.db, viewer, parse_id(&id, "id")?, &summary).await?))
     }
 
     /// 承办单位签收
     async fn acknowledge_assignment(&self, ctx: &Context<'_>, id: ID) -> Result<Proposal> {
         let who = who(ctx).await?;
-        Ok(Proposal(service::acknowledge(&ctx.state()?.db, &who, parse_id(&id, "id")?).await?))
+        Ok(Proposal(service::acknowledge(&ctx.state()?.db, who, parse_id(&id, "id")?).await?))
     }
 
     /// 承办单位答复（每轮一次）；带 idempotencyKey 重试时返回同样结果
@@ -327,6 +327,6 @@ impl ProposalMutation {
             contact: input.contact,
             attachments: attachments::list(ctx, &input.attachment_ids)?,
         };
-        Ok(Proposal(service::reply(&ctx.state()?.db, &who, parse_id(&id, "id")?, r, key).await?))
+        Ok(Proposal(service::reply(&ctx.state()?.db, who, parse_id(&id, "id")?, r, key).await?))
     }
 }

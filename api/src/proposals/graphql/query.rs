@@ -3,6 +3,7 @@ use async_graphql::{Context, ID, Object, Result};
 
 use super::types::{Proposal, ProposalFilter, ProposalStats, UnitCounts, named};
 use crate::{
+    auth::principal::Principal,
     error::AppError,
     graphql::{
         context::{ContextExt, parse_id},
@@ -10,15 +11,12 @@ use crate::{
         pagination::{Page, connection, decode_cursor, page_size},
     },
     organizations::graphql::HandlingUnit,
-    proposals::{
-        policy::Who,
-        service::{self, Filter},
-    },
+    proposals::service::{self, Filter},
 };
 
-pub(super) async fn who(ctx: &Context<'_>) -> Result<Who, AppError> {
-    let viewer = ctx.viewer()?;
-    Who::load(&ctx.state()?.db, viewer).await
+/// The request's principal, as the proposal rules take it.
+pub(super) async fn who<'a>(ctx: &'a Context<'_>) -> Result<&'a Principal, AppError> {
+    crate::graphql::context::principal(ctx).await
 }
 
 #[derive(Default)]
@@ -49,7 +47,7 @@ impl ProposalQuery {
 
     async fn proposal(&self, ctx: &Context<'_>, id: ID) -> Result<Proposal> {
         let who = who(ctx).await?;
-        Ok(Proposal(service::visible(&ctx.state()?.db, &who, parse_id(&id, "id")?).await?))
+        Ok(Proposal(service::visible(&ctx.state()?.db, who, parse_id(&id, "id")?).await?))
     }
 
     /// 提案列表：机关看全部（草稿除外），承办单位只看交办给本单位的
@@ -75,7 +73,7 @@ impl ProposalQuery {
             overdue: f.overdue,
             search: f.search,
         };
-        let (rows, total) = service::list(&ctx.state()?.db, &who, &filter, cursor, limit).await?;
+        let (rows, total) = service::list(&ctx.state()?.db, who, &filter, cursor, limit).await?;
         Ok(connection(rows, limit, total, cursor.is_some(), |p| p.id, Proposal))
     }
 

@@ -12,10 +12,11 @@ use uuid::Uuid;
 use super::{locked, reload};
 use crate::{
     auth::Viewer,
+    auth::principal::Principal,
     db,
     error::{AppError, AppResult},
     proposals::{
-        policy::{self, not_found},
+        policy::{self, Part, not_found},
         records::{CoSignKey, CoSignRecord, ProposalRecord},
     },
     transition::{self, Step},
@@ -29,15 +30,14 @@ fn with_author(p: &proposal::Model) -> bool {
 
 pub async fn invite_cosigners(
     db: &DatabaseConnection,
-    viewer: &Viewer,
+    viewer: &Principal,
     id: Uuid,
     users: &[Uuid],
 ) -> AppResult<proposal::Model> {
     let users: Vec<Uuid> =
         users.iter().copied().filter(|u| *u != viewer.user_id).collect::<HashSet<_>>().into_iter().collect();
     let txn = db::write(db).await?;
-    let p = locked(&txn, id).await?;
-    policy::as_author(viewer, &p)?;
+    let p = policy::load_for(&txn, viewer, id, Part::Author).await?;
     if p.kind != ProposalKind::Joint || !with_author(&p) {
         return Err(AppError::bad_input("proposalId", "只能为联名提案的草稿邀请联名人"));
     }

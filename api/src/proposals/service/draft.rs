@@ -7,16 +7,17 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{locked, reload, step};
+use super::{reload, step};
 use crate::{
     attachments::service::{self as attachments, AttachmentList},
     auth::Viewer,
+    auth::principal::Principal,
     db,
     error::{AppError, AppResult},
     idempotency::{self, Key},
     organizations::access::require,
     proposals::{
-        policy,
+        policy::{self, Part},
         records::{CoSignKey, CoSignRecord, ProposalRecord},
         workflow::{self, Action, Actor},
     },
@@ -219,13 +220,12 @@ async fn authored(db: &impl ConnectionTrait, viewer: &Viewer, id: Uuid) -> AppRe
 /// so an edit made on a stale copy is refused rather than overwriting a newer one.
 pub async fn update_draft(
     db: &DatabaseConnection,
-    viewer: &Viewer,
+    viewer: &Principal,
     id: Uuid,
     f: DraftFields,
 ) -> AppResult<proposal::Model> {
     let txn = db::write(db).await?;
-    let p = locked(&txn, id).await?;
-    policy::as_author(viewer, &p)?;
+    let p = policy::load_for(&txn, viewer, id, Part::Author).await?;
     if !matches!(p.status, ProposalStatus::Draft | ProposalStatus::Returned) {
         return Err(AppError::bad_input(
             "id",
@@ -258,7 +258,7 @@ pub async fn update_draft(
 /// Submits a draft. Phones retry: the same key returns the proposal as the first request
 /// left it — also to a retry that arrives while the first is still running — and the key
 /// on another proposal is a CONFLICT on `idempotencyKey`.
-pub async fn submit(db: &DatabaseConnection, viewer: &Viewer, id: Uuid, key: Key) -> AppResult<proposal::Model> {
+pub async fn submit(db: &DatabaseConnection, viewer: &Principal, id: Uuid, key: Key) -> AppResult<proposal::Model> {
     let txn = db::write(db).await?;
     if let idempotency::Claim::Replay(first) =
         idempotency::claim(&txn, viewer.user_id, "submitProposal", &key, id).await?
@@ -266,8 +266,7 @@ pub async fn submit(db: &DatabaseConnection, viewer: &Viewer, id: Uuid, key: Key
         drop(txn);
         return authored(db, viewer, first).await;
     }
-    let p = locked(&txn, id).await?;
-    policy::as_author(viewer, &p)?;
+    let p = policy::load_for(&txn, viewer, id, Part::Author).await?;
     let step = step(&p, Action::Submit, Actor::Proposer, viewer.user_id)?;
     check_submittable(&txn, viewer, &p).await?;
     transition::apply(&txn, step.set(proposal::Column::SubmittedAt, transition::now())).await?;
@@ -300,20 +299,18 @@ async fn lapse_invitations(txn: &impl ConnectionTrait, p: &proposal::Model, by: 
 }
 
 /// 撤回, before registration.
-pub async fn withdraw(db: &DatabaseConnection, viewer: &Viewer, id: Uuid) -> AppResult<proposal::Model> {
+pub async fn withdraw(db: &DatabaseConnection, viewer: &Principal, id: Uuid) -> AppResult<proposal::Model> {
     let txn = db::write(db).await?;
-    let p = locked(&txn, id).await?;
-    policy::as_author(viewer, &p)?;
+    let p = policy::load_for(&txn, viewer, id, Part::Author).await?;
     transition::apply(&txn, step(&p, Action::Withdraw, Actor::Proposer, viewer.user_id)?).await?;
     txn.commit().await?;
     reload(db, id).await
 }
 
 /// Sends a returned proposal back to the office, after the same checks as a submission.
-pub async fn resubmit(db: &DatabaseConnection, viewer: &Viewer, id: Uuid) -> AppResult<proposal::Model> {
+pub async fn resubmit(db: &DatabaseConnection, viewer: &Principal, id: Uuid) -> AppResult<proposal::Model> {
     let txn = db::write(db).await?;
-    let p = locked(&txn, id).await?;
-    policy::as_author(viewer, &p)?;
+    let p = policy::load_for(&txn, viewer, id, Part::Author).await?;
     let step = step(&p, Action::Resubmit, Actor::Proposer, viewer.user_id)?;
     check_submittable(&txn, viewer, &p).await?;
     transition::apply(&txn, step.set(proposal::Column::SubmittedAt, transition::now())).await?;

@@ -4,13 +4,13 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, Qu
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{DEFAULT_DEADLINE_DAYS, locked, reload, step};
+use super::{DEFAULT_DEADLINE_DAYS, reload, step};
 use crate::{
-    auth::Viewer,
+    auth::principal::Principal,
     db,
     error::AppResult,
     proposals::{
-        policy,
+        policy::{self, Part},
         records::{AssignmentKey, AssignmentRecord},
         workflow::{self, Action, Actor, AssignmentAction},
     },
@@ -29,15 +29,14 @@ pub struct NewEvaluation {
 
 pub async fn evaluate(
     db: &DatabaseConnection,
-    viewer: &Viewer,
+    viewer: &Principal,
     id: Uuid,
     e: NewEvaluation,
 ) -> AppResult<proposal::Model> {
     let comment = e.comment.map(|c| validate::bounded(&c, "comment", 2000)).transpose()?.filter(|c| !c.is_empty());
     let unsatisfied = e.satisfaction == Satisfaction::Unsatisfied;
     let txn = db::write(db).await?;
-    let p = locked(&txn, id).await?;
-    policy::as_author(viewer, &p)?;
+    let p = policy::load_for(&txn, viewer, id, Part::Author).await?;
     let mut step = step(&p, Action::Evaluate, Actor::Proposer, viewer.user_id)?;
     step.to = workflow::after_evaluation(unsatisfied);
     proposal_evaluation::Entity::insert(proposal_evaluation::ActiveModel {

@@ -12,14 +12,14 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{DEFAULT_DEADLINE_DAYS, locked, queries, reload, step};
+use super::{DEFAULT_DEADLINE_DAYS, queries, reload, step};
 use crate::{
     attachments::service as attachments,
-    auth::Viewer,
+    auth::principal::Principal,
     content_safety, db,
     error::{AppError, AppResult},
     proposals::{
-        policy,
+        policy::{self, Part},
         records::ProposalRecord,
         workflow::{self, Action, Actor},
     },
@@ -30,22 +30,15 @@ use entity::{
     proposal_assignment, proposal_serial, special_committee,
 };
 
-/// The proposal as its organization's office, locked.
-async fn handled(txn: &impl ConnectionTrait, viewer: &Viewer, id: Uuid) -> AppResult<proposal::Model> {
-    let p = locked(txn, id).await?;
-    policy::as_office(viewer, &p)?;
-    Ok(p)
-}
-
 pub async fn return_proposal(
     db: &DatabaseConnection,
-    viewer: &Viewer,
+    viewer: &Principal,
     id: Uuid,
     reason: &str,
 ) -> AppResult<proposal::Model> {
     let reason = validate::required(reason, "reason", 1000)?;
     let txn = db::write(db).await?;
-    let p = handled(&txn, viewer, id).await?;
+    let p = policy::load_for(&txn, viewer, id, Part::Office).await?;
     let step = step(&p, Action::Return, Actor::Office, viewer.user_id)?
         .set(proposal::Column::ReturnReason, Some(reason.clone()))
         .note(reason);
@@ -85,10 +78,10 @@ async fn next_serial(txn: &impl ConnectionTrait, org: Uuid, year: i32) -> AppRes
     Ok(row.last)
 }
 
-pub async fn register(db: &DatabaseConnection, viewer: &Viewer, id: Uuid) -> AppResult<proposal::Model> {
+pub async fn register(db: &DatabaseConnection, viewer: &Principal, id: Uuid) -> AppResult<proposal::Model> {
     let year = crate::calendar::this_year();
     let txn = db::write(db).await?;
-    let p = handled(&txn, viewer, id).await?;
+    let p = policy::load_for(&txn, viewer, id, Part::Office).await?;
     let step = step(&p, Action::Register, Actor::Office, viewer.user_id)?;
     let no = next_serial(&txn, p.organization_id, year).await?;
     let step = step
@@ -104,14 +97,14 @@ pub async fn register(db: &DatabaseConnection, viewer: &Viewer, id: Uuid) -> App
 /// 不予立案, with a reason; optionally turned into a piece of public-opinion information.
 pub async fn reject(
     db: &DatabaseConnection,
-    viewer: &Viewer,
+    viewer: &Principal,
     id: Uuid,
     reason: &str,
     convert: bool,
 ) -> AppResult<proposal::Model> {
     let reason = validate::required(reason, "reason", 1000)?;
     let txn = db::write(db).await?;
-    let p = handled(&txn, viewer, id).await?;
+    let p = policy::load_for(&txn, viewer, id, Part::Office).await?;
     let step = step(&p, Action::Reject, Actor::Office, viewer.user_id)?;
     let converted = if convert {
         let content = format!("{}\n\n{}", p.background.trim(), p.suggestions.trim()).trim().to_owned();
@@ -143,7 +136,7 @@ pub async fn reject(
 /// 并案: the proposal follows the one it is merged into from then on. Both are locked (in
 /// id order, so two merges of the same pair cannot deadlock), and the master must still be
 /// alive when the merge happens: merging A into B and B into A at once leaves one of them.
-pub async fn merge(db: &DatabaseConnection, viewer: &Viewer, id: Uuid, into: Uuid) -> AppResult<proposal::Model> {
+pub async fn merge(db: &DatabaseConnection, viewer: &Principal, id: Uuid, into: Uuid) -> AppResult<proposal::Model> {
     if id == into {
         return Err(AppError::bad_input("intoId", "不能并入自身"));
     }
@@ -192,7 +185,7 @@ pub struct NewAssignment {
 /// 交办 to one or more units; at least one LEAD or SEPARATE unit answers for the proposal.
 pub async fn assign(
     db: &DatabaseConnection,
-    viewer: &Viewer,
+    viewer: &Principal,
     id: Uuid,
     list: Vec<NewAssignment>,
 ) -> AppResult<proposal::Model> {
@@ -206,7 +199,7 @@ pub async fn assign(
         }
     }
     let txn = db::write(db).await?;
-    let p = handled(&txn, viewer, id).await?;
+    let p = policy::load_for(&txn, viewer, id, Part::Office).await?;
     let step = step(&p, Action::Assign, Actor::Office, viewer.user_id)?;
     let active: Vec<proposal_assignment::Model> = queries::assignments(&txn, id)
         .await?
@@ -270,14 +263,14 @@ pub struct KeyDesignation {
 /// (a special committee), 协办 (an assisting office).
 pub async fn designate_key(
     db: &DatabaseConnection,
-    viewer: &Viewer,
+    viewer: &Principal,
     id: Uuid,
     k: KeyDesignation,
 ) -> AppResult<proposal::Model> {
     let lead = k.lead_official.map(|v| validate::required(&v, "leadOfficial", 100)).transpose()?;
     let office = k.assisting_office.map(|v| validate::required(&v, "assistingOffice", 100)).transpose()?;
     let txn = db::write(db).await?;
-    let p = handled(&txn, viewer, id).await?;
+    let p = policy::load_for(&txn, viewer, id, Part::Office).await?;
     let step = step(&p, Action::DesignateKey, Actor::Office, viewer.user_id)?;
     if let Some(s) = k.supervisor_id {
         let leader = membership::Entity::find()
@@ -307,9 +300,9 @@ pub async fn designate_key(
     reload(db, id).await
 }
 
-pub async fn conclude(db: &DatabaseConnection, viewer: &Viewer, id: Uuid) -> AppResult<proposal::Model> {
+pub async fn conclude(db: &DatabaseConnection, viewer: &Principal, id: Uuid) -> AppResult<proposal::Model> {
     let txn = db::write(db).await?;
-    let p = handled(&txn, viewer, id).await?;
+    let p = policy::load_for(&txn, viewer, id, Part::Office).await?;
     let step = step(&p, Action::Conclude, Actor::Office, viewer.user_id)?
         .set(proposal::Column::ConcludedAt, Some(transition::now()));
     transition::apply(&txn, step).await?;
@@ -320,14 +313,14 @@ pub async fn conclude(db: &DatabaseConnection, viewer: &Viewer, id: Uuid) -> App
 /// 公开办理结果: screened like everything published.
 pub async fn publish_result(
     db: &DatabaseConnection,
-    viewer: &Viewer,
+    viewer: &Principal,
     id: Uuid,
     summary: &str,
 ) -> AppResult<proposal::Model> {
     let summary = validate::required(summary, "summary", 20_000)?;
     content_safety::check(&[("summary", &summary)])?;
     let txn = db::write(db).await?;
-    let p = handled(&txn, viewer, id).await?;
+    let p = policy::load_for(&txn, viewer, id, Part::Office).await?;
     let step = step(&p, Action::PublishResult, Actor::Office, viewer.user_id)?
         .set(proposal::Column::ResultSummary, Some(summary))
         .set(proposal::Column::ResultPublishedAt, Some(transition::now()));

@@ -10,10 +10,11 @@ use uuid::Uuid;
 
 use crate::{
     auth::Viewer,
+    auth::principal::Principal,
     calendar::year_range,
     error::{AppError, AppResult},
     paging,
-    proposals::policy::{self, Who},
+    proposals::policy,
     sql::like_contains,
 };
 use entity::{
@@ -22,7 +23,7 @@ use entity::{
 };
 
 /// A proposal as the viewer may see it (`NOT_FOUND` otherwise).
-pub async fn visible(db: &impl ConnectionTrait, who: &Who, id: Uuid) -> AppResult<proposal::Model> {
+pub async fn visible(db: &impl ConnectionTrait, who: &Principal, id: Uuid) -> AppResult<proposal::Model> {
     policy::load_readable(db, who, id).await
 }
 
@@ -89,7 +90,7 @@ pub struct Filter {
 /// The office's list (all but drafts), or a unit's (what is assigned to it), newest first.
 pub async fn list(
     db: &impl ConnectionTrait,
-    who: &Who,
+    who: &Principal,
     f: &Filter,
     after: Option<Uuid>,
     limit: u64,

@@ -2,20 +2,19 @@
 //! reply (答复). Units answer at the same time: each reply is decided with the proposal
 //! locked, so the last lead or separate unit to answer is the one that sees nobody else
 //! waiting and moves the proposal to REPLIED.
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{DEFAULT_DEADLINE_DAYS, locked, reload, step};
+use super::{DEFAULT_DEADLINE_DAYS, reload, step};
 use crate::{
     attachments::service::{self as attachments, AttachmentList},
+    auth::principal::Principal,
     db,
     error::{AppError, AppResult},
     idempotency::{self, Key},
     proposals::{
-        policy::{self, Who},
+        policy,
         records::{AssignmentKey, AssignmentRecord},
         workflow::{self, Action, Actor, AssignmentAction},
     },
@@ -46,22 +45,11 @@ fn assignment_step(
         .data(json!({ "unitId": a.unit_id, "assignmentId": a.id, "role": sea_orm::ActiveEnum::to_value(&a.role) })))
 }
 
-/// The proposal and the unit's live assignment, both as locked by this transaction.
-async fn unit_side(
-    txn: &impl ConnectionTrait,
-    who: &Who,
-    id: Uuid,
-) -> AppResult<(proposal::Model, proposal_assignment::Model)> {
-    let p = locked(txn, id).await?;
-    let a = policy::unit_assignment(txn, who, &p).await?;
-    Ok((p, a))
-}
-
 /// 签收: the unit acknowledges its assignment, which starts the clock: unless the office
 /// set a deadline, the default period runs from now.
-pub async fn acknowledge(db: &DatabaseConnection, who: &Who, id: Uuid) -> AppResult<proposal::Model> {
+pub async fn acknowledge(db: &DatabaseConnection, who: &Principal, id: Uuid) -> AppResult<proposal::Model> {
     let txn = db::write(db).await?;
-    let (p, a) = unit_side(&txn, who, id).await?;
+    let (p, a) = policy::load_for_unit(&txn, who, id).await?;
     workflow::unit_may_reply(a.role, p.status).map_err(|m| AppError::bad_input("id", m))?;
     let now = transition::now();
     let mut step = assignment_step(&p, &a, AssignmentAction::Acknowledge, "ACKNOWLEDGED", who.viewer.user_id)
@@ -78,13 +66,13 @@ pub async fn acknowledge(db: &DatabaseConnection, who: &Who, id: Uuid) -> AppRes
 /// 申退: the unit asks to be relieved; the proposal goes back to the office to re-assign.
 pub async fn request_reassignment(
     db: &DatabaseConnection,
-    who: &Who,
+    who: &Principal,
     id: Uuid,
     reason: &str,
 ) -> AppResult<proposal::Model> {
     let reason = validate::required(reason, "reason", 1000)?;
     let txn = db::write(db).await?;
-    let (p, a) = unit_side(&txn, who, id).await?;
+    let (p, a) = policy::load_for_unit(&txn, who, id).await?;
     let by = who.viewer.user_id;
     let relieved = assignment_step(&p, &a, AssignmentAction::RequestReassignment, "UNIT_RELIEVED", by)
         .map_err(|_| AppError::bad_input("id", "已答复的交办不能申退"))?
@@ -112,7 +100,7 @@ pub struct NewReply {
 /// replies are kept and shown, and do not decide whether it counts as replied.
 pub async fn reply(
     db: &DatabaseConnection,
-    who: &Who,
+    who: &Principal,
     id: Uuid,
     r: NewReply,
     key: Option<Key>,
@@ -125,7 +113,7 @@ pub async fn reply(
         drop(txn);
         return policy::load_readable(db, who, first).await;
     }
-    let (p, a) = unit_side(&txn, who, id).await?;
+    let (p, a) = policy::load_for_unit(&txn, who, id).await?;
     let answered = assignment_step(&p, &a, AssignmentAction::Reply, "UNIT_REPLIED", by)?;
     workflow::unit_may_reply(a.role, p.status).map_err(|m| AppError::bad_input("id", m))?;
     let answered = answered.note(format!("答复类别{}", sea_orm::ActiveEnum::to_value(&r.outcome)));

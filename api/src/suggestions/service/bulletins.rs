@@ -12,7 +12,7 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{handled, locked, queries::bulletin_items, step};
+use super::{locked, queries::bulletin_items, step};
 use crate::{
     auth::Viewer,
     calendar::year_range,
@@ -111,7 +111,7 @@ pub async fn add_to_bulletin(
     let content = validate::required(edited_content, "editedContent", 10_000)?;
     let txn = db::write(db).await?;
     let (issue, _) = issue_for(&txn, viewer, issue_id, IssueAction::Edit).await?;
-    let s = handled(&txn, viewer, suggestion_id).await?;
+    let s = policy::load_for_office(&txn, viewer, suggestion_id).await?;
     step(&s, Action::EnterBulletin, viewer.user_id)?;
     let existing =
         bulletin_item::Entity::find().filter(bulletin_item::Column::SuggestionId.eq(suggestion_id)).one(&txn).await?;

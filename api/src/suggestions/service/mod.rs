@@ -43,12 +43,11 @@ use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 use uuid::Uuid;
 
 use super::{
-    policy::{self, not_found},
+    policy::not_found,
     records::SuggestionRecord,
     workflow::{self, Action, Origin},
 };
 use crate::{
-    auth::Viewer,
     error::{AppError, AppResult},
     transition::{self, Step},
 };
@@ -57,13 +56,6 @@ use entity::{suggestion, suggestion_author};
 /// The piece, locked for the rest of the transaction.
 async fn locked(txn: &impl ConnectionTrait, id: Uuid) -> AppResult<suggestion::Model> {
     transition::lock::<suggestion::Entity>(txn, id).await?.ok_or_else(not_found)
-}
-
-/// The piece as its organization's office, locked.
-async fn handled(txn: &impl ConnectionTrait, viewer: &Viewer, id: Uuid) -> AppResult<suggestion::Model> {
-    let s = locked(txn, id).await?;
-    policy::as_office(viewer, &s)?;
-    Ok(s)
 }
 
 async fn reload(db: &impl ConnectionTrait, id: Uuid) -> AppResult<suggestion::Model> {

@@ -7,7 +7,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{add_authors, authors, bulletins::take_out_of_draft, handled, locked, reload, step};
+use super::{add_authors, authors, bulletins::take_out_of_draft, locked, reload, step};
 use crate::{
     auth::Viewer,
     db,
@@ -39,7 +39,7 @@ async fn deciding(
     found: i32,
     expected: Option<SuggestionStatus>,
 ) -> AppResult<suggestion::Model> {
-    let s = handled(txn, viewer, id).await?;
+    let s = policy::load_for_office(txn, viewer, id).await?;
     if expected.is_some_and(|e| e != s.status) {
         return Err(AppError::Conflict {
             field: None,

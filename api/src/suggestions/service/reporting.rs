@@ -9,7 +9,7 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnectio
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{add_authors, authors, handled, locked, queries::bulletin_of, reload, step, submission::new_piece};
+use super::{add_authors, authors, locked, queries::bulletin_of, reload, step, submission::new_piece};
 use crate::{
     attachments::service as attachments,
     auth::Viewer,
@@ -46,7 +46,7 @@ pub async fn report(
     let bodies: Vec<String> =
         to.bodies.iter().map(|b| validate::required(b, "recipients.bodies", 50)).collect::<AppResult<Vec<_>>>()?;
     let txn = db::write(db).await?;
-    let s = handled(&txn, viewer, id).await?;
+    let s = policy::load_for_office(&txn, viewer, id).await?;
     let step = step(&s, Action::Report, viewer.user_id)?;
     let home = organization::Entity::find_by_id(s.organization_id).one(&txn).await?.ok_or_else(policy::not_found)?;
     let mut above = Vec::new();
@@ -193,7 +193,7 @@ pub async fn record_adoption(
         drop(txn);
         return replayed(db, viewer, first).await;
     }
-    let top = handled(&txn, viewer, id).await?;
+    let top = policy::load_for_office(&txn, viewer, id).await?;
     let submitted_on = calendar::date_of(top.created_at);
     if a.adopted_at < submitted_on {
         return Err(AppError::bad_input("adoptedAt", format!("采用日期不能早于该信息的报送日期（{submitted_on}）")));

@@ -126,7 +126,7 @@ impl VisitMutation {
             agenda: Some(input.agenda.into_iter().map(Into::into).collect()),
             invited_organization_ids: Some(parse_ids(&input.invited_organization_ids, "invitedOrganizationIds")?),
         };
-        Ok(service::create(&ctx.state()?.db, &actor, fields, key).await?.into())
+        Ok(service::create(&ctx.state()?.db, actor, fields, key).await?.into())
     }
 
     async fn update_visit(&self, ctx: &Context<'_>, id: ID, input: UpdateVisitInput) -> Result<Visit> {
@@ -150,7 +150,7 @@ impl VisitMutation {
                 .map(|ids| parse_ids(&ids, "invitedOrganizationIds"))
                 .transpose()?,
         };
-        Ok(service::update(&ctx.state()?.db, &actor, parse_id(&id, "id")?, fields).await?.into())
+        Ok(service::update(&ctx.state()?.db, actor, parse_id(&id, "id")?, fields).await?.into())
     }
 
     /// 开始报名

@@ -3,13 +3,12 @@
 use std::collections::{BTreeMap, HashSet};
 
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    sea_query::Expr,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, sea_query::Expr,
 };
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{locked, participant, places};
+use super::{participant, places};
 use crate::{
     attachments::service::{self as attachments, AttachmentList},
     auth::Viewer,
@@ -25,13 +24,6 @@ use crate::{
 };
 use entity::{AttachmentPurpose, ParticipantStatus, membership, visit, visit_outcome, visit_participant};
 
-/// The visit as its office, locked for the rest of the transaction.
-async fn managed(txn: &impl ConnectionTrait, viewer: &Viewer, id: Uuid) -> AppResult<visit::Model> {
-    let v = locked(txn, id).await?;
-    policy::as_office(viewer, &v)?;
-    Ok(v)
-}
-
 /// The office decides a leave request: approved, the place goes to the waiting list;
 /// refused, the person stays confirmed.
 pub async fn approve_leave(
@@ -42,7 +34,7 @@ pub async fn approve_leave(
     approve: bool,
 ) -> AppResult<visit_participant::Model> {
     let txn = db::write(db).await?;
-    let v = managed(&txn, viewer, id).await?;
+    let v = policy::load_for_office(&txn, viewer, id).await?;
     let p = visit_participant::Entity::find_by_id((id, user))
         .one(&txn)
         .await?
@@ -78,7 +70,7 @@ pub async fn mark_attendance(
         return Err(AppError::bad_input("userIds", "请选择1到1000人"));
     }
     let txn = db::write(db).await?;
-    let v = managed(&txn, viewer, id).await?;
+    let v = policy::load_for_office(&txn, viewer, id).await?;
     if !workflow::takes_attendance(v.status) {
         return Err(AppError::Conflict { field: None, message: "活动开始后才能登记出席".into() });
     }
@@ -186,7 +178,7 @@ pub async fn submit_report(db: &DatabaseConnection, viewer: &Viewer, id: Uuid, r
         ("suggestions", suggestions.as_deref().unwrap_or_default()),
     ])?;
     let txn = db::write(db).await?;
-    let v = managed(&txn, viewer, id).await?;
+    let v = policy::load_for_office(&txn, viewer, id).await?;
     if !workflow::takes_attendance(v.status) {
         return Err(AppError::Conflict { field: None, message: "活动开始后才能提交报告".into() });
     }
@@ -223,7 +215,7 @@ pub async fn link_outcome(
 ) -> AppResult<visit_outcome::Model> {
     let title = validate::required(title, "title", 200)?;
     let txn = db::write(db).await?;
-    let v = managed(&txn, viewer, id).await?;
+    let v = policy::load_for_office(&txn, viewer, id).await?;
     let kind = match kind {
         OutcomeKind::Proposal => {
             let found = entity::proposal::Entity::find_by_id(ref_id).one(&txn).await?;

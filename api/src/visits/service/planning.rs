@@ -10,14 +10,15 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{locked, places, reload};
+use super::{places, reload};
 use crate::{
     audience::{self, Audience},
     auth::Viewer,
+    auth::principal::Principal,
     db,
     error::{AppError, AppResult},
     idempotency::{self, Key},
-    organizations::access::{Actor, require},
+    organizations::access::require,
     transition::{self, Step},
     validate,
     visits::{
@@ -181,7 +182,7 @@ async fn replace_invitations(db: &impl ConnectionTrait, visit: Uuid, orgs: &[Uui
 /// A new visit, PLANNED. With a key, a retry returns the visit the first request made.
 pub async fn create(
     db: &DatabaseConnection,
-    actor: &Actor,
+    actor: &Principal,
     f: VisitFields,
     key: Option<Key>,
 ) -> AppResult<visit::Model> {
@@ -255,19 +256,12 @@ pub async fn create(
     Ok(created)
 }
 
-/// The visit as its office, locked for the rest of the transaction.
-async fn managed(txn: &impl ConnectionTrait, viewer: &Viewer, id: Uuid) -> AppResult<visit::Model> {
-    let v = locked(txn, id).await?;
-    policy::as_office(viewer, &v)?;
-    Ok(v)
-}
-
 /// Changes the arrangements until the visit starts. The places can go down only as far as
 /// the people already confirmed, decided with the visit locked, so sign-ups racing the
 /// change cannot end above the new capacity; more places let people off the waiting list.
-pub async fn update(db: &DatabaseConnection, actor: &Actor, id: Uuid, f: VisitFields) -> AppResult<visit::Model> {
+pub async fn update(db: &DatabaseConnection, actor: &Principal, id: Uuid, f: VisitFields) -> AppResult<visit::Model> {
     let txn = db::write(db).await?;
-    let found = managed(&txn, &actor.viewer, id).await?;
+    let found = policy::load_for_office(&txn, &actor.viewer, id).await?;
     if !workflow::arrangements_open(found.status) {
         return Err(AppError::Conflict {
             field: None, message: "活动已开始或已结束，不能再修改安排".into()
@@ -316,7 +310,7 @@ pub async fn transition(
         return Err(AppError::bad_input("reason", "请说明取消原因"));
     }
     let txn = db::write(db).await?;
-    let v = managed(&txn, viewer, id).await?;
+    let v = policy::load_for_office(&txn, viewer, id).await?;
     let to = workflow::visit_step(action, v.status).map_err(|m| AppError::Conflict { field: None, message: m })?;
     let mut step =
         Step::<VisitRecord>::new(id, v.organization_id, v.status, v.version, to, action.code(), viewer.user_id);
