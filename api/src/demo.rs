@@ -203,9 +203,10 @@ pub async fn seed(state: &AppState) -> AppResult<Option<DemoSummary>> {
     let viewer = Viewer { user_id: office, session_id: String::new(), organization_id: city.id, role: Role::Staff };
     let everyone = Audience { everyone: true, ..Audience::default() };
     let example = reference.example_briefing;
+    let actor = Principal::load(&state.db, &viewer).await?;
     let briefing = briefings::service::create(
         &state.db,
-        &viewer,
+        &actor,
         BriefingFields {
             title: Some(example.title),
             summary: Some(example.summary),
@@ -219,8 +220,7 @@ pub async fn seed(state: &AppState) -> AppResult<Option<DemoSummary>> {
         None,
     )
     .await?;
-    briefings::service::publish(&state.db, &viewer, briefing.id).await?;
-    let actor = Principal::load(&state.db, &viewer).await?;
+    briefings::service::publish(&state.db, &actor, briefing.id).await?;
     let starts = chrono::Utc::now() + chrono::Duration::days(14);
     let visit = visits::service::create(
         &state.db,
@@ -239,6 +239,6 @@ pub async fn seed(state: &AppState) -> AppResult<Option<DemoSummary>> {
         None,
     )
     .await?;
-    visits::service::transition(&state.db, &viewer, visit.id, VisitAction::OpenSignup, None).await?;
+    visits::service::transition(&state.db, &actor, visit.id, VisitAction::OpenSignup, None).await?;
     Ok(Some(DemoSummary { password, logins }))
 }

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::{
     attachments::owners::OwnerRule,
-    auth::Viewer,
+    auth::{Viewer, principal::Principal},
     error::{AppError, AppResult},
     organizations::access::require,
 };
@@ -37,9 +37,9 @@ pub fn as_office(viewer: &Viewer, b: &briefing::Model) -> AppResult<()> {
 
 /// The briefing `id`, locked for the rest of the write transaction, when the viewer
 /// manages it (`as_office`): how an office step obtains the briefing it changes.
-pub async fn load_for_office(txn: &impl ConnectionTrait, viewer: &Viewer, id: Uuid) -> AppResult<briefing::Model> {
+pub async fn load_for_office(txn: &impl ConnectionTrait, who: &Principal, id: Uuid) -> AppResult<briefing::Model> {
     let found = crate::transition::lock::<briefing::Entity>(txn, id).await?.ok_or_else(not_found)?;
-    as_office(viewer, &found)?;
+    as_office(who, &found)?;
     Ok(found)
 }
 
@@ -54,9 +54,10 @@ pub fn receipt_is_live(r: &briefing_recipient::Model) -> bool {
 /// audience (a live receipt). Outside it the briefing does not exist (`NOT_FOUND`).
 pub async fn visible(
     db: &impl ConnectionTrait,
-    viewer: &Viewer,
+    who: &Principal,
     id: Uuid,
 ) -> AppResult<(briefing::Model, Option<briefing_recipient::Model>)> {
+    let viewer = &who.viewer;
     let found = briefing::Entity::find_by_id(id).one(db).await?.ok_or_else(not_found)?;
     if found.organization_id != viewer.organization_id {
         return Err(not_found());
@@ -81,6 +82,6 @@ impl OwnerRule for BriefingAttachments {
         viewer: &'a Viewer,
         owner: Uuid,
     ) -> BoxFuture<'a, AppResult<()>> {
-        Box::pin(async move { visible(db, viewer, owner).await.map(drop) })
+        Box::pin(async move { visible(db, &Principal::load(db, viewer).await?, owner).await.map(drop) })
     }
 }

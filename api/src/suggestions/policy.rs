@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::{
     attachments::owners::OwnerRule,
-    auth::Viewer,
+    auth::{Viewer, principal::Principal},
     error::{AppError, AppResult},
     organizations::access::require,
 };
@@ -44,9 +44,9 @@ pub fn as_office(viewer: &Viewer, s: &suggestion::Model) -> AppResult<()> {
 
 /// The piece `id`, locked for the rest of the write transaction, when the viewer
 /// manages it (`as_office`): how an office step obtains the piece it changes.
-pub async fn load_for_office(txn: &impl ConnectionTrait, viewer: &Viewer, id: Uuid) -> AppResult<suggestion::Model> {
+pub async fn load_for_office(txn: &impl ConnectionTrait, who: &Principal, id: Uuid) -> AppResult<suggestion::Model> {
     let found = crate::transition::lock::<suggestion::Entity>(txn, id).await?.ok_or_else(not_found)?;
-    as_office(viewer, &found)?;
+    as_office(who, &found)?;
     Ok(found)
 }
 
@@ -63,10 +63,10 @@ pub fn office(viewer: &Viewer) -> AppResult<()> {
     require(viewer.is_office())
 }
 
-pub async fn is_author(db: &impl ConnectionTrait, viewer: &Viewer, id: Uuid) -> AppResult<bool> {
+pub async fn is_author(db: &impl ConnectionTrait, who: &Principal, id: Uuid) -> AppResult<bool> {
     Ok(suggestion_author::Entity::find()
         .filter(suggestion_author::Column::SuggestionId.eq(id))
-        .filter(suggestion_author::Column::UserId.eq(viewer.user_id))
+        .filter(suggestion_author::Column::UserId.eq(who.user_id))
         .one(db)
         .await?
         .is_some())
@@ -74,20 +74,20 @@ pub async fn is_author(db: &impl ConnectionTrait, viewer: &Viewer, id: Uuid) -> 
 
 /// A piece as a viewer may see it: its authors, and the office of its organization.
 /// Anyone else — other members above all — gets `NOT_FOUND`.
-pub async fn readable(db: &impl ConnectionTrait, viewer: &Viewer, s: &suggestion::Model) -> AppResult<()> {
-    if viewer.is_office() && viewer.organization_id == s.organization_id {
+pub async fn readable(db: &impl ConnectionTrait, who: &Principal, s: &suggestion::Model) -> AppResult<()> {
+    if who.is_office() && who.organization_id == s.organization_id {
         return Ok(());
     }
-    if is_author(db, viewer, s.id).await? {
+    if is_author(db, who, s.id).await? {
         return Ok(());
     }
     Err(not_found())
 }
 
 /// Loads a piece the viewer may read.
-pub async fn load_readable(db: &impl ConnectionTrait, viewer: &Viewer, id: Uuid) -> AppResult<suggestion::Model> {
+pub async fn load_readable(db: &impl ConnectionTrait, who: &Principal, id: Uuid) -> AppResult<suggestion::Model> {
     let s = suggestion::Entity::find_by_id(id).one(db).await?.ok_or_else(not_found)?;
-    readable(db, viewer, &s).await?;
+    readable(db, who, &s).await?;
     Ok(s)
 }
 
@@ -112,7 +112,7 @@ impl OwnerRule for SuggestionAttachments {
         viewer: &'a Viewer,
         owner: Uuid,
     ) -> BoxFuture<'a, AppResult<()>> {
-        Box::pin(async move { load_readable(db, viewer, owner).await.map(drop) })
+        Box::pin(async move { load_readable(db, &Principal::load(db, viewer).await?, owner).await.map(drop) })
     }
 }
 

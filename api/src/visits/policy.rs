@@ -10,9 +10,8 @@ use super::workflow;
 use crate::{
     attachments::owners::OwnerRule,
     audience::Audience,
-    auth::Viewer,
+    auth::{Viewer, principal::Principal},
     error::{AppError, AppResult},
-    members::service as members,
     organizations::access::require,
 };
 use entity::{ParticipantStatus, Role, VisitKind, VisitStatus, membership, visit, visit_invitation, visit_participant};
@@ -71,7 +70,8 @@ pub async fn invited_orgs(db: &impl ConnectionTrait, visit: Uuid) -> AppResult<V
 }
 
 /// The viewer's standing towards `v` (as read, or as locked, by the caller).
-pub async fn access_to(db: &impl ConnectionTrait, viewer: &Viewer, v: visit::Model) -> AppResult<Access> {
+pub async fn access_to(db: &impl ConnectionTrait, who: &Principal, v: visit::Model) -> AppResult<Access> {
+    let viewer = &who.viewer;
     let invited_orgs = invited_orgs(db, v.id).await?;
     let host_side = v.organization_id == viewer.organization_id;
     let invited_side = v.kind == VisitKind::JointInspection && invited_orgs.contains(&viewer.organization_id);
@@ -79,19 +79,17 @@ pub async fn access_to(db: &impl ConnectionTrait, viewer: &Viewer, v: visit::Mod
         return Err(not_found());
     }
     let participant = visit_participant::Entity::find_by_id((v.id, viewer.user_id)).one(db).await?;
-    let invited = match members::membership_in(db, viewer.user_id, viewer.organization_id).await? {
-        Some(m) => eligible(&v, &invited_orgs, &m),
-        None => false,
-    };
+    // The membership the principal carries, loaded once for the request.
+    let invited = who.membership.as_ref().is_some_and(|m| eligible(&v, &invited_orgs, m));
     if !invited && participant.is_none() && !(host_side && viewer.is_office()) {
         return Err(AppError::forbidden("您不在本次活动的邀请范围内"));
     }
     Ok(Access { visit: v, participant, invited })
 }
 
-pub async fn access(db: &impl ConnectionTrait, viewer: &Viewer, id: Uuid) -> AppResult<Access> {
+pub async fn access(db: &impl ConnectionTrait, who: &Principal, id: Uuid) -> AppResult<Access> {
     let v = visit::Entity::find_by_id(id).one(db).await?.ok_or_else(not_found)?;
-    access_to(db, viewer, v).await
+    access_to(db, who, v).await
 }
 
 /// A visit the viewer's office runs.
@@ -104,9 +102,9 @@ pub fn as_office(viewer: &Viewer, v: &visit::Model) -> AppResult<()> {
 
 /// The visit `id`, locked for the rest of the write transaction, when the viewer
 /// manages it (`as_office`): how an office step obtains the visit it changes.
-pub async fn load_for_office(txn: &impl ConnectionTrait, viewer: &Viewer, id: Uuid) -> AppResult<visit::Model> {
+pub async fn load_for_office(txn: &impl ConnectionTrait, who: &Principal, id: Uuid) -> AppResult<visit::Model> {
     let found = crate::transition::lock::<visit::Entity>(txn, id).await?.ok_or_else(not_found)?;
-    as_office(viewer, &found)?;
+    as_office(who, &found)?;
     Ok(found)
 }
 
@@ -123,9 +121,9 @@ pub fn member_window(v: &visit::Model) -> AppResult<()> {
 }
 
 /// `NOT_FOUND` unless the viewer may read the visit's report.
-pub async fn report_readable(db: &impl ConnectionTrait, viewer: &Viewer, id: Uuid) -> AppResult<()> {
-    let a = access(db, viewer, id).await?;
-    if a.may_read_report(viewer) { Ok(()) } else { Err(not_found()) }
+pub async fn report_readable(db: &impl ConnectionTrait, who: &Principal, id: Uuid) -> AppResult<()> {
+    let a = access(db, who, id).await?;
+    if a.may_read_report(who) { Ok(()) } else { Err(not_found()) }
 }
 
 /// Attachments of a visit's report are read by those who took part and the office.
@@ -138,6 +136,6 @@ impl OwnerRule for ReportAttachments {
         viewer: &'a Viewer,
         owner: Uuid,
     ) -> BoxFuture<'a, AppResult<()>> {
-        Box::pin(async move { report_readable(db, viewer, owner).await })
+        Box::pin(async move { report_readable(db, &Principal::load(db, viewer).await?, owner).await })
     }
 }

@@ -8,7 +8,7 @@ use crate::{
     briefings::service::{self, BriefingFields},
     graphql::{
         audience::AudienceInput,
-        context::{ContextExt, parse_id, retry_key, to_id},
+        context::{ContextExt, parse_id, principal, retry_key, to_id},
     },
 };
 
@@ -88,7 +88,7 @@ impl BriefingMutation {
         #[graphql(desc = "幂等键：8到100个字符，每个新操作生成一个（如 UUID），重试同一操作时原样带上")]
         idempotency_key: Option<String>,
     ) -> Result<Briefing> {
-        let viewer = ctx.viewer()?;
+        let who = principal(ctx).await?;
         let key = retry_key(ctx, idempotency_key.as_deref())?;
         let fields = BriefingFields {
             title: Some(input.title),
@@ -103,13 +103,13 @@ impl BriefingMutation {
             expires_at: Some(input.expires_at),
             attachments: Some(attachments::list(ctx, &input.attachment_ids)?),
         };
-        let model = service::create(&ctx.state()?.db, viewer, fields, key).await?;
+        let model = service::create(&ctx.state()?.db, who, fields, key).await?;
         Ok(Briefing { model, receipt: None })
     }
 
     /// 修改通报；已发布的通报修改后重新审查内容并更新通报对象
     async fn update_briefing(&self, ctx: &Context<'_>, id: ID, input: UpdateBriefingInput) -> Result<Briefing> {
-        let viewer = ctx.viewer()?;
+        let who = principal(ctx).await?;
         let fields = BriefingFields {
             title: input.title,
             summary: input.summary,
@@ -123,37 +123,37 @@ impl BriefingMutation {
             expires_at: input.expires_at.into(),
             attachments: attachments::list_opt(ctx, input.attachment_ids.as_deref())?,
         };
-        let model = service::update(&ctx.state()?.db, viewer, parse_id(&id, "id")?, fields).await?;
+        let model = service::update(&ctx.state()?.db, who, parse_id(&id, "id")?, fields).await?;
         Ok(Briefing { model, receipt: None })
     }
 
     /// 发布：先审查标题、摘要、正文中的违规推广内容，命中则拒绝并指出片段
     async fn publish_briefing(&self, ctx: &Context<'_>, id: ID) -> Result<Briefing> {
-        let viewer = ctx.viewer()?;
-        let model = service::publish(&ctx.state()?.db, viewer, parse_id(&id, "id")?).await?;
+        let who = principal(ctx).await?;
+        let model = service::publish(&ctx.state()?.db, who, parse_id(&id, "id")?).await?;
         Ok(Briefing { model, receipt: None })
     }
 
     /// 撤回：从所有人的列表中消失，阅读记录保留
     async fn withdraw_briefing(&self, ctx: &Context<'_>, id: ID, reason: Option<String>) -> Result<Briefing> {
-        let viewer = ctx.viewer()?;
-        let model = service::withdraw(&ctx.state()?.db, viewer, parse_id(&id, "id")?, reason).await?;
+        let who = principal(ctx).await?;
+        let model = service::withdraw(&ctx.state()?.db, who, parse_id(&id, "id")?, reason).await?;
         Ok(Briefing { model, receipt: None })
     }
 
     /// 删除草稿
     async fn delete_briefing(&self, ctx: &Context<'_>, id: ID) -> Result<DeletedBriefing> {
-        let viewer = ctx.viewer()?;
-        let id = service::delete(&ctx.state()?.db, viewer, parse_id(&id, "id")?).await?;
+        let who = principal(ctx).await?;
+        let id = service::delete(&ctx.state()?.db, who, parse_id(&id, "id")?).await?;
         Ok(DeletedBriefing { id: to_id(id) })
     }
 
     /// 标记已读（重复调用保留首次阅读时间）；同时给出新的未读数，客户端缓存中的角标随之更新
     async fn mark_briefing_read(&self, ctx: &Context<'_>, id: ID) -> Result<BriefingRead> {
-        let viewer = ctx.viewer()?;
+        let who = principal(ctx).await?;
         let db = &ctx.state()?.db;
-        let (model, receipt) = service::mark_read(db, viewer, parse_id(&id, "id")?).await?;
-        let unread_briefing_count = service::unread_count(db, viewer).await?;
+        let (model, receipt) = service::mark_read(db, who, parse_id(&id, "id")?).await?;
+        let unread_briefing_count = service::unread_count(db, who).await?;
         Ok(BriefingRead { briefing: Briefing { model, receipt: Some(receipt) }, unread_briefing_count })
     }
 }

@@ -10,7 +10,7 @@ use crate::{
     error::AppError,
     graphql::{
         audience::AudienceRules,
-        context::{ContextExt, to_id},
+        context::{ContextExt, principal, to_id},
         loaders::{self, BriefingKey, UserKey},
         pagination::{Page, connection, decode_cursor, page_size},
     },
@@ -56,10 +56,10 @@ impl ReadStats {
     /// 尚未阅读的人，便于督促
     #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
     async fn not_yet_read(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<Page<User>> {
-        let viewer = ctx.viewer()?;
+        let who = principal(ctx).await?;
         let limit = page_size(first)?;
         let cursor = decode_cursor(after.as_deref())?;
-        let (ids, total) = service::not_yet_read(&ctx.state()?.db, viewer, &self.briefing, cursor, limit).await?;
+        let (ids, total) = service::not_yet_read(&ctx.state()?.db, who, &self.briefing, cursor, limit).await?;
         let mut users = Vec::with_capacity(ids.len());
         for id in ids {
             if let Some(u) = loaders::load(ctx, UserKey(id)).await? {
@@ -174,14 +174,13 @@ impl Briefing {
     }
     /// 阅读情况（机关工作人员、管理员）
     async fn read_stats(&self, ctx: &Context<'_>) -> Result<ReadStats> {
-        let viewer = ctx.viewer()?;
-        let stats = service::read_stats(&ctx.state()?.db, viewer, &self.model).await?;
+        let stats = service::read_stats(&ctx.state()?.db, principal(ctx).await?, &self.model).await?;
         Ok(ReadStats { briefing: self.model.clone(), stats })
     }
     /// 修改记录：谁、何时、做了什么（机关工作人员、管理员）
     async fn history(&self, ctx: &Context<'_>) -> Result<Vec<BriefingEvent>> {
-        let viewer = ctx.viewer()?;
-        let events: Vec<briefing_event::Model> = service::history(&ctx.state()?.db, viewer, &self.model).await?;
+        let events: Vec<briefing_event::Model> =
+            service::history(&ctx.state()?.db, principal(ctx).await?, &self.model).await?;
         let mut out = Vec::with_capacity(events.len());
         for e in events {
             let actor = loaders::load(ctx, UserKey(e.actor_id))

@@ -12,7 +12,7 @@ use super::{CHUNK, publishing, recipients, reload, step};
 use crate::{
     attachments::service::{self as attachments, AttachmentList},
     audience::{self, Audience},
-    auth::Viewer,
+    auth::principal::Principal,
     briefings::{policy, records::BriefingRecord, search, workflow::Action},
     db,
     error::{AppError, AppResult},
@@ -106,11 +106,11 @@ async fn index_terms(db: &impl ConnectionTrait, b: &briefing::Model) -> AppResul
     Ok(())
 }
 
-fn blank(id: Uuid, viewer: &Viewer) -> briefing::Model {
+fn blank(id: Uuid, who: &Principal) -> briefing::Model {
     let now = transition::now();
     briefing::Model {
         id,
-        organization_id: viewer.organization_id,
+        organization_id: who.organization_id,
         title: String::new(),
         summary: String::new(),
         body: String::new(),
@@ -124,9 +124,9 @@ fn blank(id: Uuid, viewer: &Viewer) -> briefing::Model {
         version: 0,
         audience: Audience::default().to_json(),
         attachment_count: 0,
-        created_by: viewer.user_id,
+        created_by: who.user_id,
         created_at: now,
-        updated_by: viewer.user_id,
+        updated_by: who.user_id,
         updated_at: now,
         published_at: None,
     }
@@ -137,11 +137,11 @@ fn blank(id: Uuid, viewer: &Viewer) -> briefing::Model {
 /// with other fields is a CONFLICT on `idempotencyKey`.
 pub async fn create(
     db: &DatabaseConnection,
-    viewer: &Viewer,
+    who: &Principal,
     fields: BriefingFields,
     key: Option<Key>,
 ) -> AppResult<briefing::Model> {
-    require(viewer.is_office())?;
+    require(who.is_office())?;
     if fields.title.is_none() {
         return Err(AppError::bad_input("title", "不能为空"));
     }
@@ -149,22 +149,22 @@ pub async fn create(
         return Err(AppError::bad_input("source", "不能为空"));
     }
     let id = Uuid::now_v7();
-    let mut draft = blank(id, viewer);
+    let mut draft = blank(id, who);
     let audience_given = fields.audience.clone();
     let attachments = apply(&mut draft, fields)?;
     let txn = db::write(db).await?;
-    if let Some(first) = idempotency::claim_opt(&txn, viewer.user_id, "createBriefing", key.as_ref(), id).await? {
+    if let Some(first) = idempotency::claim_opt(&txn, who.user_id, "createBriefing", key.as_ref(), id).await? {
         drop(txn);
         let first = reload(db, first).await?;
-        policy::as_office(viewer, &first)?;
+        policy::as_office(who, &first)?;
         return Ok(first);
     }
     if let Some(a) = &audience_given {
-        audience::validate(&txn, viewer.organization_id, a).await?;
+        audience::validate(&txn, who.organization_id, a).await?;
     }
     let created = draft.into_active_model().reset_all().insert(&txn).await?;
     if let Some(list) = attachments {
-        attachments::set_for(&txn, viewer, AttachmentPurpose::Briefing, created.id, &list).await?;
+        attachments::set_for(&txn, who, AttachmentPurpose::Briefing, created.id, &list).await?;
     }
     index_terms(&txn, &created).await?;
     transition::created::<BriefingRecord>(
@@ -173,7 +173,7 @@ pub async fn create(
         created.organization_id,
         BriefingStatus::Draft,
         "CREATED",
-        viewer.user_id,
+        who.user_id,
         None,
         json!({}),
     )
@@ -187,15 +187,15 @@ pub async fn create(
 /// and checked again, and its recipients follow the new audience at once.
 pub async fn update(
     db: &DatabaseConnection,
-    viewer: &Viewer,
+    who: &Principal,
     id: Uuid,
     fields: BriefingFields,
 ) -> AppResult<briefing::Model> {
     let txn = db::write(db).await?;
     // The audience may change: serialised with membership changes, like a publication.
-    lock_organization(&txn, viewer.organization_id).await?;
-    let found = policy::load_for_office(&txn, viewer, id).await?;
-    let step = step(&found, Action::Update, viewer.user_id)?;
+    lock_organization(&txn, who.organization_id).await?;
+    let found = policy::load_for_office(&txn, who, id).await?;
+    let step = step(&found, Action::Update, who.user_id)?;
     if let Some(a) = &fields.audience {
         audience::validate(&txn, found.organization_id, a).await?;
     }
@@ -221,7 +221,7 @@ pub async fn update(
     transition::apply(&txn, step).await?;
     let updated = reload(&txn, id).await?;
     if let Some(list) = attachments {
-        attachments::set_for(&txn, viewer, AttachmentPurpose::Briefing, updated.id, &list).await?;
+        attachments::set_for(&txn, who, AttachmentPurpose::Briefing, updated.id, &list).await?;
     }
     index_terms(&txn, &updated).await?;
     recipients::sync(&txn, &updated).await?;
@@ -231,10 +231,10 @@ pub async fn update(
 
 /// Deletes a draft (what was published is withdrawn instead, so its receipts stay). The
 /// event stays in the outbox; the history goes with the draft.
-pub async fn delete(db: &DatabaseConnection, viewer: &Viewer, id: Uuid) -> AppResult<Uuid> {
+pub async fn delete(db: &DatabaseConnection, who: &Principal, id: Uuid) -> AppResult<Uuid> {
     let txn = db::write(db).await?;
-    let found = policy::load_for_office(&txn, viewer, id).await?;
-    step(&found, Action::Delete, viewer.user_id)?;
+    let found = policy::load_for_office(&txn, who, id).await?;
+    step(&found, Action::Delete, who.user_id)?;
     attachments::release_all(&txn, found.id).await?;
     let deleted = briefing::Entity::delete_many()
         .filter(briefing::Column::Id.eq(found.id))
@@ -252,13 +252,13 @@ pub async fn delete(db: &DatabaseConnection, viewer: &Viewer, id: Uuid) -> AppRe
             subject_type: <BriefingRecord as Stateful>::SUBJECT,
             subject_id: found.id,
             kind: Action::Delete.code(),
-            actor: viewer.user_id,
+            actor: who.user_id,
             payload: json!({ "from": found.status.to_value(), "to": null, "note": null }),
             at: transition::now(),
         },
     )
     .await?;
     txn.commit().await?;
-    tracing::info!(briefing = %found.id, by = %viewer.user_id, "draft briefing deleted");
+    tracing::info!(briefing = %found.id, by = %who.user_id, "draft briefing deleted");
     Ok(found.id)
 }

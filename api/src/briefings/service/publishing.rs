@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::{recipients, reload, step};
 use crate::{
     audience::Audience,
-    auth::Viewer,
+    auth::principal::Principal,
     briefings::{policy, workflow::Action},
     content_safety, db,
     error::{AppError, AppResult},
@@ -39,11 +39,11 @@ pub(super) fn check_publishable(b: &briefing::Model) -> AppResult<()> {
 
 /// Publishes a draft, or a withdrawn briefing again: its audience, resolved now, gets
 /// recipient rows (the people who had read it before keep their receipts).
-pub async fn publish(db: &DatabaseConnection, viewer: &Viewer, id: Uuid) -> AppResult<briefing::Model> {
+pub async fn publish(db: &DatabaseConnection, who: &Principal, id: Uuid) -> AppResult<briefing::Model> {
     let txn = db::write(db).await?;
-    lock_organization(&txn, viewer.organization_id).await?;
-    let found = policy::load_for_office(&txn, viewer, id).await?;
-    let mut step = step(&found, Action::Publish, viewer.user_id)?;
+    lock_organization(&txn, who.organization_id).await?;
+    let found = policy::load_for_office(&txn, who, id).await?;
+    let mut step = step(&found, Action::Publish, who.user_id)?;
     check_publishable(&found)?;
     screen(&found)?;
     let audience = recipients::audience_of(&txn, &found).await?;
@@ -65,15 +65,15 @@ pub async fn publish(db: &DatabaseConnection, viewer: &Viewer, id: Uuid) -> AppR
 /// the office's figures.
 pub async fn withdraw(
     db: &DatabaseConnection,
-    viewer: &Viewer,
+    who: &Principal,
     id: Uuid,
     reason: Option<String>,
 ) -> AppResult<briefing::Model> {
     let txn = db::write(db).await?;
-    lock_organization(&txn, viewer.organization_id).await?;
-    let found = policy::load_for_office(&txn, viewer, id).await?;
+    lock_organization(&txn, who.organization_id).await?;
+    let found = policy::load_for_office(&txn, who, id).await?;
     let reason = reason.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty());
-    transition::apply(&txn, step(&found, Action::Withdraw, viewer.user_id)?.note(reason)).await?;
+    transition::apply(&txn, step(&found, Action::Withdraw, who.user_id)?.note(reason)).await?;
     let withdrawn = reload(&txn, id).await?;
     recipients::sync(&txn, &withdrawn).await?;
     txn.commit().await?;

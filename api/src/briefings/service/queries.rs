@@ -6,7 +6,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::{
-    auth::Viewer,
+    auth::principal::Principal,
     briefings::{policy::require_office, search},
     error::AppResult,
     organizations::access::require,
@@ -25,13 +25,13 @@ pub struct ManagedFilter {
 /// The office's list of all briefings of its organization, newest first.
 pub async fn managed_list(
     db: &impl ConnectionTrait,
-    viewer: &Viewer,
+    who: &Principal,
     filter: &ManagedFilter,
     after: Option<Uuid>,
     limit: u64,
 ) -> AppResult<(Vec<briefing::Model>, u64)> {
-    require(viewer.is_office())?;
-    let mut cond = Condition::all().add(briefing::Column::OrganizationId.eq(viewer.organization_id));
+    require(who.is_office())?;
+    let mut cond = Condition::all().add(briefing::Column::OrganizationId.eq(who.organization_id));
     if let Some(status) = filter.status {
         cond = cond.add(briefing::Column::Status.eq(status));
     }
@@ -59,8 +59,8 @@ fn audience_rows(b: &briefing::Model) -> Condition {
     cond
 }
 
-pub async fn read_stats(db: &impl ConnectionTrait, viewer: &Viewer, b: &briefing::Model) -> AppResult<ReadStats> {
-    require_office(viewer, b.organization_id)?;
+pub async fn read_stats(db: &impl ConnectionTrait, who: &Principal, b: &briefing::Model) -> AppResult<ReadStats> {
+    require_office(who, b.organization_id)?;
     let audience_size = briefing_recipient::Entity::find().filter(audience_rows(b)).count(db).await?;
     let read_count = briefing_recipient::Entity::find()
         .filter(audience_rows(b))
@@ -73,12 +73,12 @@ pub async fn read_stats(db: &impl ConnectionTrait, viewer: &Viewer, b: &briefing
 /// Who in the audience has not read yet, by user id, after a cursor.
 pub async fn not_yet_read(
     db: &impl ConnectionTrait,
-    viewer: &Viewer,
+    who: &Principal,
     b: &briefing::Model,
     after: Option<Uuid>,
     limit: u64,
 ) -> AppResult<(Vec<Uuid>, u64)> {
-    require_office(viewer, b.organization_id)?;
+    require_office(who, b.organization_id)?;
     let cond = audience_rows(b).add(briefing_recipient::Column::ReadAt.is_null());
     let total = briefing_recipient::Entity::find().filter(cond.clone()).count(db).await?;
     let mut page = briefing_recipient::Entity::find().filter(cond);
@@ -98,10 +98,10 @@ pub async fn not_yet_read(
 
 pub async fn history(
     db: &impl ConnectionTrait,
-    viewer: &Viewer,
+    who: &Principal,
     b: &briefing::Model,
 ) -> AppResult<Vec<briefing_event::Model>> {
-    require_office(viewer, b.organization_id)?;
+    require_office(who, b.organization_id)?;
     Ok(briefing_event::Entity::find()
         .filter(briefing_event::Column::BriefingId.eq(b.id))
         .order_by_asc(briefing_event::Column::At)

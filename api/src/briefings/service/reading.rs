@@ -11,7 +11,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::{
-    auth::Viewer,
+    auth::{Viewer, principal::Principal},
     briefings::{
         policy::{self, not_found},
         search,
@@ -25,10 +25,10 @@ use entity::{BriefingStatus, briefing, briefing_recipient, briefing_term};
 /// who left the audience meanwhile gets `NOT_FOUND`, like anyone outside it.
 pub async fn mark_read(
     db: &impl ConnectionTrait,
-    viewer: &Viewer,
+    who: &Principal,
     id: Uuid,
 ) -> AppResult<(briefing::Model, briefing_recipient::Model)> {
-    let (found, receipt) = policy::visible(db, viewer, id).await?;
+    let (found, receipt) = policy::visible(db, who, id).await?;
     let receipt = receipt.filter(|r| r.active).ok_or_else(not_found)?;
     if receipt.read_at.is_some() {
         return Ok((found, receipt));
@@ -37,12 +37,12 @@ pub async fn mark_read(
     briefing_recipient::Entity::update_many()
         .col_expr(briefing_recipient::Column::ReadAt, Expr::value(now))
         .filter(briefing_recipient::Column::BriefingId.eq(id))
-        .filter(briefing_recipient::Column::UserId.eq(viewer.user_id))
+        .filter(briefing_recipient::Column::UserId.eq(who.user_id))
         .filter(briefing_recipient::Column::Active.eq(true))
         .filter(briefing_recipient::Column::ReadAt.is_null())
         .exec(db)
         .await?;
-    let receipt = briefing_recipient::Entity::find_by_id((id, viewer.user_id))
+    let receipt = briefing_recipient::Entity::find_by_id((id, who.user_id))
         .one(db)
         .await?
         .filter(|r| r.active)

@@ -9,7 +9,7 @@ use crate::{
     attachments::graphql as attachments,
     error::AppError,
     graphql::{
-        context::{ContextExt, parse_id, parse_ids, retry_key},
+        context::{ContextExt, parse_id, parse_ids, principal, retry_key},
         enums::OrganizationLevel,
     },
     idempotency,
@@ -82,7 +82,7 @@ impl SuggestionMutation {
         #[graphql(desc = "幂等键：8到100个字符，每个新操作生成一个（如 UUID），重试同一操作时原样带上")]
         idempotency_key: String,
     ) -> Result<Suggestion> {
-        let viewer = ctx.viewer()?;
+        let who = principal(ctx).await?;
         let new = NewSuggestion {
             title: input.title,
             content: input.content,
@@ -94,7 +94,7 @@ impl SuggestionMutation {
         };
         let key = retry_key(ctx, Some(&idempotency_key))?
             .ok_or_else(|| AppError::bad_input(idempotency::FIELD, "请提供幂等键"))?;
-        Ok(Suggestion(service::submit(&ctx.state()?.db, viewer, new, key).await?))
+        Ok(Suggestion(service::submit(&ctx.state()?.db, who, new, key).await?))
     }
 
     /// 采编（机关）
@@ -104,9 +104,9 @@ impl SuggestionMutation {
         id: ID,
         expected_status: Option<SuggestionStatus>,
     ) -> Result<Suggestion> {
-        let viewer = ctx.viewer()?;
+        let who = principal(ctx).await?;
         let expected = expected_status.map(Into::into);
-        Ok(Suggestion(service::accept(&ctx.state()?.db, viewer, parse_id(&id, "id")?, expected).await?))
+        Ok(Suggestion(service::accept(&ctx.state()?.db, who, parse_id(&id, "id")?, expected).await?))
     }
 
     /// 不予采用（机关），须说明原因
@@ -117,22 +117,22 @@ impl SuggestionMutation {
         reason: String,
         expected_status: Option<SuggestionStatus>,
     ) -> Result<Suggestion> {
-        let viewer = ctx.viewer()?;
+        let who = principal(ctx).await?;
         let expected = expected_status.map(Into::into);
-        Ok(Suggestion(service::decline(&ctx.state()?.db, viewer, parse_id(&id, "id")?, &reason, expected).await?))
+        Ok(Suggestion(service::decline(&ctx.state()?.db, who, parse_id(&id, "id")?, &reason, expected).await?))
     }
 
     /// 合并反映同一问题的信息（汇总），返回合并后的信息
     async fn merge_suggestions(&self, ctx: &Context<'_>, ids: Vec<ID>, into: ID) -> Result<Suggestion> {
-        let viewer = ctx.viewer()?;
+        let who = principal(ctx).await?;
         let ids = parse_ids(&ids, "ids")?;
-        Ok(Suggestion(service::merge(&ctx.state()?.db, viewer, &ids, parse_id(&into, "into")?).await?))
+        Ok(Suggestion(service::merge(&ctx.state()?.db, who, &ids, parse_id(&into, "into")?).await?))
     }
 
     /// 新建一期（机关）
     async fn create_bulletin_issue(&self, ctx: &Context<'_>, input: CreateBulletinIssueInput) -> Result<BulletinIssue> {
-        let viewer = ctx.viewer()?;
-        let issue = service::create_bulletin(&ctx.state()?.db, viewer, &input.title, input.number, input.year).await?;
+        let who = principal(ctx).await?;
+        let issue = service::create_bulletin(&ctx.state()?.db, who, &input.title, input.number, input.year).await?;
         Ok(BulletinIssue(issue))
     }
 
@@ -145,18 +145,18 @@ impl SuggestionMutation {
         edited_title: String,
         edited_content: String,
     ) -> Result<BulletinIssue> {
-        let viewer = ctx.viewer()?;
+        let who = principal(ctx).await?;
         let issue = parse_id(&issue_id, "issueId")?;
         let s = parse_id(&suggestion_id, "suggestionId")?;
         Ok(BulletinIssue(
-            service::add_to_bulletin(&ctx.state()?.db, viewer, issue, s, &edited_title, &edited_content).await?,
+            service::add_to_bulletin(&ctx.state()?.db, who, issue, s, &edited_title, &edited_content).await?,
         ))
     }
 
     /// 印发一期（编发）
     async fn publish_bulletin(&self, ctx: &Context<'_>, issue_id: ID) -> Result<BulletinIssue> {
-        let viewer = ctx.viewer()?;
-        Ok(BulletinIssue(service::publish_bulletin(&ctx.state()?.db, viewer, parse_id(&issue_id, "issueId")?).await?))
+        let who = principal(ctx).await?;
+        Ok(BulletinIssue(service::publish_bulletin(&ctx.state()?.db, who, parse_id(&issue_id, "issueId")?).await?))
     }
 
     /// 报送：上级政协组织（本系统内的会收到一条关联原件的来件）和本地机关
@@ -166,12 +166,12 @@ impl SuggestionMutation {
         id: ID,
         recipients: ReportRecipientsInput,
     ) -> Result<Suggestion> {
-        let viewer = ctx.viewer()?;
+        let who = principal(ctx).await?;
         let to = Recipients {
             organization_ids: parse_ids(&recipients.organization_ids, "recipients.organizationIds")?,
             bodies: recipients.bodies,
         };
-        Ok(Suggestion(service::report(&ctx.state()?.db, viewer, parse_id(&id, "id")?, to).await?))
+        Ok(Suggestion(service::report(&ctx.state()?.db, who, parse_id(&id, "id")?, to).await?))
     }
 
     /// 登记采用（可多次：如省政协、全国政协先后采用）；在来件上登记的采用同时反馈到下级原件
@@ -183,7 +183,7 @@ impl SuggestionMutation {
         #[graphql(desc = "幂等键：8到100个字符，每个新操作生成一个（如 UUID），重试同一操作时原样带上")]
         idempotency_key: Option<String>,
     ) -> Result<Suggestion> {
-        let viewer = ctx.viewer()?;
+        let who = principal(ctx).await?;
         let key = retry_key(ctx, idempotency_key.as_deref())?;
         let a = NewAdoption {
             level: input.level.into(),
@@ -193,6 +193,6 @@ impl SuggestionMutation {
             instruction: input.instruction,
             instructed_by: input.instructed_by,
         };
-        Ok(Suggestion(service::record_adoption(&ctx.state()?.db, viewer, parse_id(&id, "id")?, a, key).await?))
+        Ok(Suggestion(service::record_adoption(&ctx.state()?.db, who, parse_id(&id, "id")?, a, key).await?))
     }
 }

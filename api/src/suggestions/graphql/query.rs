@@ -5,7 +5,7 @@ use async_graphql::{Context, ID, InputObject, Object, Result};
 use super::types::{BulletinIssue, Suggestion, SuggestionStats, SuggestionStatus};
 use crate::{
     graphql::{
-        context::{ContextExt, parse_id},
+        context::{ContextExt, parse_id, principal},
         enums::OrganizationLevel,
         pagination::{Page, connection, decode_cursor, page_size},
     },
@@ -41,16 +41,16 @@ impl SuggestionQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Page<Suggestion>> {
-        let viewer = ctx.viewer()?;
+        let who = principal(ctx).await?;
         let limit = page_size(first)?;
         let cursor = decode_cursor(after.as_deref())?;
-        let (rows, total) = service::mine(&ctx.state()?.db, viewer, cursor, limit).await?;
+        let (rows, total) = service::mine(&ctx.state()?.db, who, cursor, limit).await?;
         Ok(connection(rows, limit, total, cursor.is_some(), |s| s.id, Suggestion))
     }
 
     async fn suggestion(&self, ctx: &Context<'_>, id: ID) -> Result<Suggestion> {
-        let viewer = ctx.viewer()?;
-        Ok(Suggestion(policy::load_readable(&ctx.state()?.db, viewer, parse_id(&id, "id")?).await?))
+        let who = principal(ctx).await?;
+        Ok(Suggestion(policy::load_readable(&ctx.state()?.db, who, parse_id(&id, "id")?).await?))
     }
 
     /// 本组织收到的全部社情民意信息（机关），含下级报送来的
@@ -62,7 +62,7 @@ impl SuggestionQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Page<Suggestion>> {
-        let viewer = ctx.viewer()?;
+        let who = principal(ctx).await?;
         let limit = page_size(first)?;
         let cursor = decode_cursor(after.as_deref())?;
         let f = filter.unwrap_or_default();
@@ -74,20 +74,20 @@ impl SuggestionQuery {
             adopted_level: f.adopted_level.map(Into::into),
             incoming: f.incoming,
         };
-        let (rows, total) = service::list(&ctx.state()?.db, viewer, &filter, cursor, limit).await?;
+        let (rows, total) = service::list(&ctx.state()?.db, who, &filter, cursor, limit).await?;
         Ok(connection(rows, limit, total, cursor.is_some(), |s| s.id, Suggestion))
     }
 
     /// 期刊列表（机关）
     async fn bulletin_issues(&self, ctx: &Context<'_>, year: Option<i32>) -> Result<Vec<BulletinIssue>> {
-        let viewer = ctx.viewer()?;
-        Ok(service::bulletins(&ctx.state()?.db, viewer, year).await?.into_iter().map(BulletinIssue).collect())
+        let who = principal(ctx).await?;
+        Ok(service::bulletins(&ctx.state()?.db, who, year).await?.into_iter().map(BulletinIssue).collect())
     }
 
     /// 社情民意信息全年统计（机关）；年份默认今年
     async fn suggestion_stats(&self, ctx: &Context<'_>, year: Option<i32>) -> Result<SuggestionStats> {
         let year = year.unwrap_or_else(crate::calendar::this_year);
-        let stats = service::stats(&ctx.state()?.db, ctx.viewer()?, year).await?;
+        let stats = service::stats(&ctx.state()?.db, principal(ctx).await?, year).await?;
         SuggestionStats::load(ctx, year, stats).await
     }
 }

@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::{
     attachments::graphql::{self as attachments, Attachment},
     graphql::{
-        context::{ContextExt, to_id},
+        context::{ContextExt, principal, to_id},
         enums::OrganizationLevel,
         loaders::{
             self, AdoptionsOf, BulletinIssueKey, BulletinItemOf, OrganizationKey, ReportsOf, SectorKey,
@@ -243,7 +243,7 @@ impl BulletinIssue {
     }
     /// 本期各篇（机关）
     async fn items(&self, ctx: &Context<'_>) -> Result<Vec<BulletinItem>> {
-        let list = service::issue_items(&ctx.state()?.db, ctx.viewer()?, &self.0).await?;
+        let list = service::issue_items(&ctx.state()?.db, principal(ctx).await?, &self.0).await?;
         Ok(list
             .into_iter()
             .map(|i| BulletinItem {

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::{locked, queries::bulletin_items, step};
 use crate::{
-    auth::Viewer,
+    auth::principal::Principal,
     calendar::year_range,
     content_safety, db,
     error::{AppError, AppResult},
@@ -30,12 +30,12 @@ use entity::{BulletinStatus, SuggestionStatus, bulletin_issue, bulletin_item, su
 
 pub async fn create_bulletin(
     db: &DatabaseConnection,
-    viewer: &Viewer,
+    who: &Principal,
     title: &str,
     number: i32,
     year: Option<i32>,
 ) -> AppResult<bulletin_issue::Model> {
-    policy::office(viewer)?;
+    policy::office(who)?;
     let title = validate::required(title, "title", 100)?;
     if !(1..=9999).contains(&number) {
         return Err(AppError::bad_input("number", "期号应为1到9999"));
@@ -45,14 +45,14 @@ pub async fn create_bulletin(
     let txn = db::write(db).await?;
     let created = bulletin_issue::ActiveModel {
         id: Set(Uuid::now_v7()),
-        organization_id: Set(viewer.organization_id),
+        organization_id: Set(who.organization_id),
         year: Set(year),
         number: Set(number),
         title: Set(title),
         status: Set(BulletinStatus::Draft),
         version: Set(0),
         published_at: Set(None),
-        created_by: Set(viewer.user_id),
+        created_by: Set(who.user_id),
         created_at: Set(transition::now()),
     }
     .insert(&txn)
@@ -70,7 +70,7 @@ pub async fn create_bulletin(
         created.organization_id,
         BulletinStatus::Draft,
         "CREATED",
-        viewer.user_id,
+        who.user_id,
         None,
         json!({ "year": year, "number": number }),
     )
@@ -82,12 +82,12 @@ pub async fn create_bulletin(
 /// The issue as its organization's office, locked; `action` must be open to it.
 async fn issue_for(
     txn: &impl ConnectionTrait,
-    viewer: &Viewer,
+    who: &Principal,
     id: Uuid,
     action: IssueAction,
 ) -> AppResult<(bulletin_issue::Model, BulletinStatus)> {
     let issue = transition::lock::<bulletin_issue::Entity>(txn, id).await?.ok_or_else(policy::issue_not_found)?;
-    policy::issue_as_office(viewer, &issue)?;
+    policy::issue_as_office(who, &issue)?;
     let to =
         workflow::check_issue(action, issue.status).map_err(|message| AppError::Conflict { field: None, message })?;
     Ok((issue, to))
@@ -101,7 +101,7 @@ fn issue_label(issue: &bulletin_issue::Model) -> String {
 /// original stays as it was. Adding it again to the same issue replaces the edit.
 pub async fn add_to_bulletin(
     db: &DatabaseConnection,
-    viewer: &Viewer,
+    who: &Principal,
     issue_id: Uuid,
     suggestion_id: Uuid,
     edited_title: &str,
@@ -110,9 +110,9 @@ pub async fn add_to_bulletin(
     let title = validate::required(edited_title, "editedTitle", 100)?;
     let content = validate::required(edited_content, "editedContent", 10_000)?;
     let txn = db::write(db).await?;
-    let (issue, _) = issue_for(&txn, viewer, issue_id, IssueAction::Edit).await?;
-    let s = policy::load_for_office(&txn, viewer, suggestion_id).await?;
-    step(&s, Action::EnterBulletin, viewer.user_id)?;
+    let (issue, _) = issue_for(&txn, who, issue_id, IssueAction::Edit).await?;
+    let s = policy::load_for_office(&txn, who, suggestion_id).await?;
+    step(&s, Action::EnterBulletin, who.user_id)?;
     let existing =
         bulletin_item::Entity::find().filter(bulletin_item::Column::SuggestionId.eq(suggestion_id)).one(&txn).await?;
     match existing {
@@ -189,11 +189,11 @@ async fn remove_item(
 /// ACCEPTED — an incoming copy adopted meanwhile — is taken out rather than printed.)
 pub async fn publish_bulletin(
     db: &DatabaseConnection,
-    viewer: &Viewer,
+    who: &Principal,
     issue_id: Uuid,
 ) -> AppResult<bulletin_issue::Model> {
     let txn = db::write(db).await?;
-    let (issue, to) = issue_for(&txn, viewer, issue_id, IssueAction::Publish).await?;
+    let (issue, to) = issue_for(&txn, who, issue_id, IssueAction::Publish).await?;
     let mut ids: Vec<Uuid> = bulletin_items(&txn, issue_id).await?.into_iter().map(|i| i.suggestion_id).collect();
     ids.sort();
     let mut pieces = HashMap::new();
@@ -208,7 +208,7 @@ pub async fn publish_bulletin(
         if s.status == SuggestionStatus::Accepted {
             printed.push((item, s));
         } else {
-            remove_item(&txn, s, &issue, viewer.user_id).await?;
+            remove_item(&txn, s, &issue, who.user_id).await?;
         }
     }
     if printed.is_empty() {
@@ -225,7 +225,7 @@ pub async fn publish_bulletin(
         issue.version,
         to,
         "PUBLISHED",
-        viewer.user_id,
+        who.user_id,
     )
     .set(bulletin_issue::Column::PublishedAt, Some(transition::now()))
     .note(issue_label(&issue))
@@ -233,7 +233,7 @@ pub async fn publish_bulletin(
     transition::apply(&txn, publish).await?;
     for (_, s) in printed {
         let step =
-            step(s, Action::Publish, viewer.user_id)?.note(issue_label(&issue)).data(json!({ "issueId": issue.id }));
+            step(s, Action::Publish, who.user_id)?.note(issue_label(&issue)).data(json!({ "issueId": issue.id }));
         transition::apply(&txn, step).await?;
     }
     txn.commit().await?;

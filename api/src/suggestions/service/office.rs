@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::{add_authors, authors, bulletins::take_out_of_draft, locked, reload, step};
 use crate::{
-    auth::Viewer,
+    auth::principal::Principal,
     db,
     error::{AppError, AppResult},
     suggestions::{
@@ -34,12 +34,12 @@ async fn as_found(db: &DatabaseConnection, id: Uuid) -> AppResult<i32> {
 /// of the first. (An accepted piece can still be declined, by someone who saw it accepted.)
 async fn deciding(
     txn: &DatabaseTransaction,
-    viewer: &Viewer,
+    who: &Principal,
     id: Uuid,
     found: i32,
     expected: Option<SuggestionStatus>,
 ) -> AppResult<suggestion::Model> {
-    let s = policy::load_for_office(txn, viewer, id).await?;
+    let s = policy::load_for_office(txn, who, id).await?;
     if expected.is_some_and(|e| e != s.status) {
         return Err(AppError::Conflict {
             field: None,
@@ -55,14 +55,14 @@ async fn deciding(
 /// 采编.
 pub async fn accept(
     db: &DatabaseConnection,
-    viewer: &Viewer,
+    who: &Principal,
     id: Uuid,
     expected: Option<SuggestionStatus>,
 ) -> AppResult<suggestion::Model> {
     let found = as_found(db, id).await?;
     let txn = db::write(db).await?;
-    let s = deciding(&txn, viewer, id, found, expected).await?;
-    transition::apply(&txn, step(&s, Action::Accept, viewer.user_id)?).await?;
+    let s = deciding(&txn, who, id, found, expected).await?;
+    transition::apply(&txn, step(&s, Action::Accept, who.user_id)?).await?;
     txn.commit().await?;
     reload(db, id).await
 }
@@ -70,7 +70,7 @@ pub async fn accept(
 /// 不予采用, with the reason the submitter reads.
 pub async fn decline(
     db: &DatabaseConnection,
-    viewer: &Viewer,
+    who: &Principal,
     id: Uuid,
     reason: &str,
     expected: Option<SuggestionStatus>,
@@ -78,12 +78,12 @@ pub async fn decline(
     let found = as_found(db, id).await?;
     let reason = validate::required(reason, "reason", 500)?;
     let txn = db::write(db).await?;
-    let s = deciding(&txn, viewer, id, found, expected).await?;
-    let step = step(&s, Action::Decline, viewer.user_id)?
+    let s = deciding(&txn, who, id, found, expected).await?;
+    let step = step(&s, Action::Decline, who.user_id)?
         .set(suggestion::Column::DeclineReason, Some(reason.clone()))
         .note(reason);
     transition::apply(&txn, step).await?;
-    take_out_of_draft(&txn, &s, viewer.user_id).await?;
+    take_out_of_draft(&txn, &s, who.user_id).await?;
     txn.commit().await?;
     reload(db, id).await
 }
@@ -94,7 +94,7 @@ pub async fn decline(
 /// Every piece involved, the master included, is locked in id order, and the master must
 /// still receive merges when the merge happens: merging A into B and B into A at once
 /// leaves exactly one of them.
-pub async fn merge(db: &DatabaseConnection, viewer: &Viewer, ids: &[Uuid], into: Uuid) -> AppResult<suggestion::Model> {
+pub async fn merge(db: &DatabaseConnection, who: &Principal, ids: &[Uuid], into: Uuid) -> AppResult<suggestion::Model> {
     let merged: BTreeSet<Uuid> = ids.iter().copied().filter(|id| *id != into).collect();
     if merged.is_empty() {
         return Err(AppError::bad_input("ids", "请选择要合并的信息"));
@@ -105,7 +105,7 @@ pub async fn merge(db: &DatabaseConnection, viewer: &Viewer, ids: &[Uuid], into:
     // pieces of other organizations: only the office's own pieces get locked below.
     let found = suggestion::Entity::find().filter(suggestion::Column::Id.is_in(all.iter().copied())).all(db).await?;
     for s in &found {
-        policy::as_office(viewer, s)?;
+        policy::as_office(who, s)?;
     }
     if found.len() != all.len() {
         return Err(policy::not_found());
@@ -115,20 +115,20 @@ pub async fn merge(db: &DatabaseConnection, viewer: &Viewer, ids: &[Uuid], into:
     let mut rows = HashMap::new();
     for id in &all {
         let s = locked(&txn, *id).await?;
-        policy::as_office(viewer, &s)?;
+        policy::as_office(who, &s)?;
         rows.insert(*id, s);
     }
     let master = rows.get(&into).ok_or_else(policy::not_found)?;
-    let receive = step(master, Action::ReceiveMerge, viewer.user_id)?;
+    let receive = step(master, Action::ReceiveMerge, who.user_id)?;
     let mut new_authors = Vec::new();
     for id in &merged {
         let s = rows.get(id).ok_or_else(policy::not_found)?;
-        let step = step(s, Action::Merge, viewer.user_id)?
+        let step = step(s, Action::Merge, who.user_id)?
             .set(suggestion::Column::MergedIntoId, Some(into))
             .note(format!("并入“{}”", master.title))
             .data(json!({ "intoId": into }));
         transition::apply(&txn, step).await?;
-        take_out_of_draft(&txn, s, viewer.user_id).await?;
+        take_out_of_draft(&txn, s, who.user_id).await?;
         new_authors.extend(authors(&txn, *id).await?);
     }
     add_authors(&txn, into, &new_authors).await?;

@@ -9,7 +9,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::{
-    auth::Viewer,
+    auth::principal::Principal,
     calendar::year_range,
     error::AppResult,
     paging,
@@ -45,18 +45,18 @@ pub async fn timeline(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Vec<sugg
 /// The viewer's own pieces (submitted or co-authored), newest first.
 pub async fn mine(
     db: &impl ConnectionTrait,
-    viewer: &Viewer,
+    who: &Principal,
     after: Option<Uuid>,
     limit: u64,
 ) -> AppResult<(Vec<suggestion::Model>, u64)> {
     let authored = Query::select()
         .column(suggestion_author::Column::SuggestionId)
         .from(suggestion_author::Entity)
-        .and_where(suggestion_author::Column::UserId.eq(viewer.user_id))
+        .and_where(suggestion_author::Column::UserId.eq(who.user_id))
         .to_owned();
     let cond = Condition::all()
         .add(suggestion::Column::Id.in_subquery(authored))
-        .add(suggestion::Column::OrganizationId.eq(viewer.organization_id));
+        .add(suggestion::Column::OrganizationId.eq(who.organization_id));
     paging::newest_first::<suggestion::Entity>(db, cond, suggestion::Column::Id, after, limit).await
 }
 
@@ -74,13 +74,13 @@ pub struct Filter {
 /// The office's list of its organization's pieces, incoming ones included, newest first.
 pub async fn list(
     db: &impl ConnectionTrait,
-    viewer: &Viewer,
+    who: &Principal,
     f: &Filter,
     after: Option<Uuid>,
     limit: u64,
 ) -> AppResult<(Vec<suggestion::Model>, u64)> {
-    policy::office(viewer)?;
-    let mut cond = Condition::all().add(suggestion::Column::OrganizationId.eq(viewer.organization_id));
+    policy::office(who)?;
+    let mut cond = Condition::all().add(suggestion::Column::OrganizationId.eq(who.organization_id));
     if let Some(s) = f.status {
         cond = cond.add(suggestion::Column::Status.eq(s));
     }
@@ -118,12 +118,11 @@ pub async fn list(
 /// The office's issues, newest first.
 pub async fn bulletins(
     db: &impl ConnectionTrait,
-    viewer: &Viewer,
+    who: &Principal,
     year: Option<i32>,
 ) -> AppResult<Vec<bulletin_issue::Model>> {
-    policy::office(viewer)?;
-    let mut q =
-        bulletin_issue::Entity::find().filter(bulletin_issue::Column::OrganizationId.eq(viewer.organization_id));
+    policy::office(who)?;
+    let mut q = bulletin_issue::Entity::find().filter(bulletin_issue::Column::OrganizationId.eq(who.organization_id));
     if let Some(y) = year {
         q = q.filter(bulletin_issue::Column::Year.eq(y));
     }
@@ -148,10 +147,10 @@ pub struct IssueItem {
 /// An issue's pieces in order, for its office (two queries, whatever the issue's size).
 pub async fn issue_items(
     db: &impl ConnectionTrait,
-    viewer: &Viewer,
+    who: &Principal,
     issue: &bulletin_issue::Model,
 ) -> AppResult<Vec<IssueItem>> {
-    policy::issue_as_office(viewer, issue)?;
+    policy::issue_as_office(who, issue)?;
     let items = bulletin_items(db, issue.id).await?;
     let ids: Vec<Uuid> = items.iter().map(|i| i.suggestion_id).collect();
     let mut pieces: HashMap<Uuid, suggestion::Model> = suggestion::Entity::find()
@@ -164,7 +163,7 @@ pub async fn issue_items(
     let mut out = Vec::with_capacity(items.len());
     for item in items {
         let suggestion = pieces.remove(&item.suggestion_id).ok_or_else(issue_not_found)?;
-        policy::as_office(viewer, &suggestion)?;
+        policy::as_office(who, &suggestion)?;
         out.push(IssueItem { item, suggestion });
     }
     Ok(out)

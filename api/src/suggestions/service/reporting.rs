@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::{add_authors, authors, locked, queries::bulletin_of, reload, step, submission::new_piece};
 use crate::{
     attachments::service as attachments,
-    auth::Viewer,
+    auth::principal::Principal,
     calendar, db,
     error::{AppError, AppResult},
     idempotency::{self, Key},
@@ -36,7 +36,7 @@ pub struct Recipients {
 /// piece is read under its lock, so two reports at once cannot both send a copy.
 pub async fn report(
     db: &DatabaseConnection,
-    viewer: &Viewer,
+    who: &Principal,
     id: Uuid,
     to: Recipients,
 ) -> AppResult<suggestion::Model> {
@@ -46,8 +46,8 @@ pub async fn report(
     let bodies: Vec<String> =
         to.bodies.iter().map(|b| validate::required(b, "recipients.bodies", 50)).collect::<AppResult<Vec<_>>>()?;
     let txn = db::write(db).await?;
-    let s = policy::load_for_office(&txn, viewer, id).await?;
-    let step = step(&s, Action::Report, viewer.user_id)?;
+    let s = policy::load_for_office(&txn, who, id).await?;
+    let step = step(&s, Action::Report, who.user_id)?;
     let home = organization::Entity::find_by_id(s.organization_id).one(&txn).await?.ok_or_else(policy::not_found)?;
     let mut above = Vec::new();
     let mut seen = HashSet::new();
@@ -90,19 +90,19 @@ pub async fn report(
             org.id,
             SuggestionStatus::Submitted,
             "RECEIVED",
-            viewer.user_id,
+            who.user_id,
             Some(format!("{}报送", home.name)),
             json!({ "sourceId": s.id, "sourceOrganizationId": s.organization_id }),
         )
         .await?;
-        insert_report(&txn, id, Some(org.id), &org.name, Some(copy.id), viewer.user_id, now).await?;
+        insert_report(&txn, id, Some(org.id), &org.name, Some(copy.id), who.user_id, now).await?;
         names.push(org.name);
     }
     for body in bodies {
         if already.contains(&body) {
             continue;
         }
-        insert_report(&txn, id, None, &body, None, viewer.user_id, now).await?;
+        insert_report(&txn, id, None, &body, None, who.user_id, now).await?;
         names.push(body);
     }
     if names.is_empty() {
@@ -149,10 +149,10 @@ pub struct NewAdoption {
 const ADOPTION: &str = "recordAdoption";
 
 /// The piece an earlier request with the same key recorded its adoption on.
-async fn replayed(db: &DatabaseConnection, viewer: &Viewer, adoption: Uuid) -> AppResult<suggestion::Model> {
+async fn replayed(db: &DatabaseConnection, who: &Principal, adoption: Uuid) -> AppResult<suggestion::Model> {
     let first = suggestion_adoption::Entity::find_by_id(adoption).one(db).await?.ok_or_else(policy::not_found)?;
     let s = reload(db, first.suggestion_id).await?;
-    policy::as_office(viewer, &s)?;
+    policy::as_office(who, &s)?;
     Ok(s)
 }
 
@@ -163,15 +163,15 @@ async fn replayed(db: &DatabaseConnection, viewer: &Viewer, adoption: Uuid) -> A
 /// nothing more; the key with another adoption is a CONFLICT on `idempotencyKey`.
 pub async fn record_adoption(
     db: &DatabaseConnection,
-    viewer: &Viewer,
+    who: &Principal,
     id: Uuid,
     a: NewAdoption,
     key: Option<Key>,
 ) -> AppResult<suggestion::Model> {
     if let Some(key) = &key
-        && let Some(first) = idempotency::find(db, viewer.user_id, ADOPTION, key).await?
+        && let Some(first) = idempotency::find(db, who.user_id, ADOPTION, key).await?
     {
-        return replayed(db, viewer, first).await;
+        return replayed(db, who, first).await;
     }
     let adopted_by = validate::required(&a.adopted_by, "adoptedBy", 100)?;
     let instruction = a.instruction.map(|i| validate::required(&i, "instruction", 2000)).transpose()?;
@@ -189,11 +189,11 @@ pub async fn record_adoption(
 
     let txn = db::write(db).await?;
     let origin = Uuid::now_v7();
-    if let Some(first) = idempotency::claim_opt(&txn, viewer.user_id, ADOPTION, key.as_ref(), origin).await? {
+    if let Some(first) = idempotency::claim_opt(&txn, who.user_id, ADOPTION, key.as_ref(), origin).await? {
         drop(txn);
-        return replayed(db, viewer, first).await;
+        return replayed(db, who, first).await;
     }
-    let top = policy::load_for_office(&txn, viewer, id).await?;
+    let top = policy::load_for_office(&txn, who, id).await?;
     let submitted_on = calendar::date_of(top.created_at);
     if a.adopted_at < submitted_on {
         return Err(AppError::bad_input("adoptedAt", format!("采用日期不能早于该信息的报送日期（{submitted_on}）")));
@@ -201,7 +201,7 @@ pub async fn record_adoption(
     let mut current = top;
     let mut visited = HashSet::new();
     loop {
-        let step = step(&current, Action::Adopt, viewer.user_id)?;
+        let step = step(&current, Action::Adopt, who.user_id)?;
         let row_id = if visited.is_empty() { origin } else { Uuid::now_v7() };
         suggestion_adoption::Entity::insert(suggestion_adoption::ActiveModel {
             id: Set(row_id),
@@ -213,7 +213,7 @@ pub async fn record_adoption(
             instruction: Set(instruction.clone()),
             instructed_by: Set(instructed_by.clone()),
             origin_adoption_id: Set((row_id != origin).then_some(origin)),
-            recorded_by: Set(viewer.user_id),
+            recorded_by: Set(who.user_id),
             recorded_at: Set(transition::now()),
         })
         .exec_without_returning(&txn)

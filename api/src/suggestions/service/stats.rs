@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
-use crate::{auth::Viewer, calendar::year_range, error::AppResult, suggestions::policy};
+use crate::{auth::principal::Principal, calendar::year_range, error::AppResult, suggestions::policy};
 use entity::{
     BulletinStatus, OrganizationLevel, SuggestionStatus, bulletin_issue, membership, suggestion, suggestion_adoption,
     suggestion_report,
@@ -35,11 +35,11 @@ pub struct Stats {
 
 /// The year's figures of the viewer's organization ("全国政协采用6篇,省政协采用17篇").
 /// Counted over the pieces received that year (by submission date, China time).
-pub async fn stats(db: &impl ConnectionTrait, viewer: &Viewer, year: i32) -> AppResult<Stats> {
-    policy::office(viewer)?;
+pub async fn stats(db: &impl ConnectionTrait, who: &Principal, year: i32) -> AppResult<Stats> {
+    policy::office(who)?;
     let (from, to) = year_range(year)?;
     let pieces = suggestion::Entity::find()
-        .filter(suggestion::Column::OrganizationId.eq(viewer.organization_id))
+        .filter(suggestion::Column::OrganizationId.eq(who.organization_id))
         .filter(suggestion::Column::CreatedAt.gte(from))
         .filter(suggestion::Column::CreatedAt.lt(to))
         .all(db)
@@ -59,7 +59,7 @@ pub async fn stats(db: &impl ConnectionTrait, viewer: &Viewer, year: i32) -> App
         .into_iter()
         .collect();
     let bulletins_published = bulletin_issue::Entity::find()
-        .filter(bulletin_issue::Column::OrganizationId.eq(viewer.organization_id))
+        .filter(bulletin_issue::Column::OrganizationId.eq(who.organization_id))
         .filter(bulletin_issue::Column::Status.eq(BulletinStatus::Published))
         .filter(bulletin_issue::Column::Year.eq(year))
         .count(db)
@@ -80,7 +80,7 @@ pub async fn stats(db: &impl ConnectionTrait, viewer: &Viewer, year: i32) -> App
 
     // By sector: the piece's sector when sent in a sector's name, else the submitter's.
     let members: HashMap<Uuid, Option<Uuid>> = membership::Entity::find()
-        .filter(membership::Column::OrganizationId.eq(viewer.organization_id))
+        .filter(membership::Column::OrganizationId.eq(who.organization_id))
         .all(db)
         .await?
         .into_iter()

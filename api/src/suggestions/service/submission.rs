@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::add_authors;
 use crate::{
     attachments::service::{self as attachments, AttachmentList},
-    auth::Viewer,
+    auth::principal::Principal,
     db,
     error::{AppError, AppResult},
     idempotency::{self, Key},
@@ -72,25 +72,25 @@ pub(super) fn new_piece(
 /// `idempotencyKey`.
 pub async fn submit(
     db: &DatabaseConnection,
-    viewer: &Viewer,
+    who: &Principal,
     input: NewSuggestion,
     key: Key,
 ) -> AppResult<suggestion::Model> {
     // An early answer for a retry that comes after the first request finished.
-    if let Some(first) = idempotency::find(db, viewer.user_id, OPERATION, &key).await? {
-        return policy::load_readable(db, viewer, first).await;
+    if let Some(first) = idempotency::find(db, who.user_id, OPERATION, &key).await? {
+        return policy::load_readable(db, who, first).await;
     }
-    policy::may_submit(viewer)?;
+    policy::may_submit(who)?;
     let title = validate::required(&input.title, "title", 100)?;
     let content = validate::required(&input.content, "content", 5000)?;
     let category = validate::required(&input.category, "category", 50)?;
     let co_authors: Vec<Uuid> = {
-        let mut seen = HashSet::from([viewer.user_id]);
+        let mut seen = HashSet::from([who.user_id]);
         input.co_author_ids.iter().copied().filter(|u| seen.insert(*u)).collect()
     };
     if !co_authors.is_empty() {
         let found = membership::Entity::find()
-            .filter(membership::Column::OrganizationId.eq(viewer.organization_id))
+            .filter(membership::Column::OrganizationId.eq(who.organization_id))
             .filter(membership::Column::Role.eq(Role::Member))
             .filter(membership::Column::UserId.is_in(co_authors.clone()))
             .count(db)
@@ -100,12 +100,12 @@ pub async fn submit(
         }
     }
     if let Some(sector) = input.sector_id {
-        let convener = sector_convener::Entity::find_by_id((sector, viewer.user_id)).one(db).await?;
+        let convener = sector_convener::Entity::find_by_id((sector, who.user_id)).one(db).await?;
         if convener.is_none() {
             return Err(AppError::bad_input("sectorId", "只有该界别的召集人可以以界别名义报送"));
         }
     }
-    let mut am = new_piece(viewer.organization_id, viewer.user_id, title, content, category);
+    let mut am = new_piece(who.organization_id, who.user_id, title, content, category);
     am.sector_id = Set(input.sector_id);
     am.anonymous_to_public = Set(input.anonymous_to_public);
     let id = *am.id.as_ref();
@@ -113,25 +113,25 @@ pub async fn submit(
     let txn = db::write(db).await?;
     // The claim is the transaction's first write: a copy of this request in flight waits
     // here for the first one and then answers with its piece.
-    if let idempotency::Claim::Replay(first) = idempotency::claim(&txn, viewer.user_id, OPERATION, &key, id).await? {
+    if let idempotency::Claim::Replay(first) = idempotency::claim(&txn, who.user_id, OPERATION, &key, id).await? {
         drop(txn);
-        return policy::load_readable(db, viewer, first).await;
+        return policy::load_readable(db, who, first).await;
     }
     let created = am.insert(&txn).await?;
-    let mut authors = vec![viewer.user_id];
+    let mut authors = vec![who.user_id];
     authors.extend(co_authors);
     add_authors(&txn, id, &authors).await?;
     // Nine photos at most, as in a WeChat post; fewer if the deployment allows fewer.
     let mut list = input.attachments;
     list.limits.files = list.limits.files.min(MAX_ATTACHMENTS);
-    attachments::set_for(&txn, viewer, AttachmentPurpose::Suggestion, id, &list).await?;
+    attachments::set_for(&txn, who, AttachmentPurpose::Suggestion, id, &list).await?;
     transition::created::<SuggestionRecord>(
         &txn,
         id,
         created.organization_id,
         SuggestionStatus::Submitted,
         "SUBMITTED",
-        viewer.user_id,
+        who.user_id,
         None,
         json!({ "authors": authors }),
     )

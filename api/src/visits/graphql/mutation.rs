@@ -9,7 +9,7 @@ use crate::{
     error::AppError,
     graphql::{
         audience::AudienceInput,
-        context::{ContextExt, actor, parse_id, parse_ids, retry_key},
+        context::{ContextExt, parse_id, parse_ids, principal, retry_key},
     },
     visits::{
         policy,
@@ -93,9 +93,9 @@ pub struct VisitReportInput {
 pub struct VisitMutation;
 
 async fn transition(ctx: &Context<'_>, id: &ID, action: VisitAction, reason: Option<String>) -> Result<Visit> {
-    let viewer = ctx.viewer()?;
+    let who = principal(ctx).await?;
     let db = &ctx.state()?.db;
-    Ok(service::transition(db, viewer, parse_id(id, "id")?, action, reason).await?.into())
+    Ok(service::transition(db, who, parse_id(id, "id")?, action, reason).await?.into())
 }
 
 #[Object]
@@ -108,7 +108,7 @@ impl VisitMutation {
         #[graphql(desc = "幂等键：8到100个字符，每个新操作生成一个（如 UUID），重试同一操作时原样带上")]
         idempotency_key: Option<String>,
     ) -> Result<Visit> {
-        let actor = actor(ctx).await?;
+        let actor = principal(ctx).await?;
         let key = retry_key(ctx, idempotency_key.as_deref())?;
         let fields = VisitFields {
             kind: Some(input.kind.into()),
@@ -130,7 +130,7 @@ impl VisitMutation {
     }
 
     async fn update_visit(&self, ctx: &Context<'_>, id: ID, input: UpdateVisitInput) -> Result<Visit> {
-        let actor = actor(ctx).await?;
+        let actor = principal(ctx).await?;
         let fields = VisitFields {
             kind: input.kind.map(Into::into),
             title: input.title,
@@ -182,19 +182,19 @@ impl VisitMutation {
         #[graphql(desc = "幂等键：8到100个字符，每个新操作生成一个（如 UUID），重试同一操作时原样带上")]
         idempotency_key: Option<String>,
     ) -> Result<Participant> {
-        let viewer = ctx.viewer()?;
+        let who = principal(ctx).await?;
         let key = retry_key(ctx, idempotency_key.as_deref())?;
-        Ok(Participant(service::sign_up(&ctx.state()?.db, viewer, parse_id(&id, "id")?, key).await?))
+        Ok(Participant(service::sign_up(&ctx.state()?.db, who, parse_id(&id, "id")?, key).await?))
     }
     /// 取消报名；空出的名额给候补的第一人
     async fn cancel_signup(&self, ctx: &Context<'_>, id: ID) -> Result<Participant> {
-        let viewer = ctx.viewer()?;
-        Ok(Participant(service::cancel_signup(&ctx.state()?.db, viewer, parse_id(&id, "id")?).await?))
+        let who = principal(ctx).await?;
+        Ok(Participant(service::cancel_signup(&ctx.state()?.db, who, parse_id(&id, "id")?).await?))
     }
     /// 请假
     async fn request_leave(&self, ctx: &Context<'_>, id: ID, reason: String) -> Result<Participant> {
-        let viewer = ctx.viewer()?;
-        Ok(Participant(service::request_leave(&ctx.state()?.db, viewer, parse_id(&id, "id")?, &reason).await?))
+        let who = principal(ctx).await?;
+        Ok(Participant(service::request_leave(&ctx.state()?.db, who, parse_id(&id, "id")?, &reason).await?))
     }
     /// 审批请假（机关）：批准后名额给候补
     async fn approve_leave(
@@ -204,10 +204,10 @@ impl VisitMutation {
         user_id: ID,
         #[graphql(default = true)] approve: bool,
     ) -> Result<Participant> {
-        let viewer = ctx.viewer()?;
+        let who = principal(ctx).await?;
         let visit = parse_id(&visit_id, "visitId")?;
         let user = parse_id(&user_id, "userId")?;
-        Ok(Participant(service::approve_leave(&ctx.state()?.db, viewer, visit, user, approve).await?))
+        Ok(Participant(service::approve_leave(&ctx.state()?.db, who, visit, user, approve).await?))
     }
     /// 登记出席（机关）；未报名的本组织人员（如接待陪同）一并加入
     async fn mark_attendance(
@@ -217,22 +217,22 @@ impl VisitMutation {
         user_ids: Vec<ID>,
         attended: bool,
     ) -> Result<Vec<Participant>> {
-        let viewer = ctx.viewer()?;
+        let who = principal(ctx).await?;
         let visit = parse_id(&visit_id, "visitId")?;
         let users = parse_ids(&user_ids, "userIds")?;
-        let list = service::mark_attendance(&ctx.state()?.db, viewer, visit, &users, attended).await?;
+        let list = service::mark_attendance(&ctx.state()?.db, who, visit, &users, attended).await?;
         Ok(list.into_iter().map(Participant).collect())
     }
     /// 提交活动报告（机关）
     async fn submit_visit_report(&self, ctx: &Context<'_>, visit_id: ID, input: VisitReportInput) -> Result<Visit> {
-        let viewer = ctx.viewer()?;
+        let who = principal(ctx).await?;
         let report = Report {
             summary: input.summary,
             findings: input.findings,
             suggestions: input.suggestions,
             attachments: attachments::list_opt(ctx, input.attachment_ids.as_deref())?,
         };
-        Ok(service::submit_report(&ctx.state()?.db, viewer, parse_id(&visit_id, "visitId")?, report).await?.into())
+        Ok(service::submit_report(&ctx.state()?.db, who, parse_id(&visit_id, "visitId")?, report).await?.into())
     }
     /// 关联活动成果：由此形成的提案或社情民意信息（二者给一个）
     async fn link_visit_outcome(
@@ -243,7 +243,7 @@ impl VisitMutation {
         suggestion_id: Option<ID>,
         title: String,
     ) -> Result<Visit> {
-        let viewer = ctx.viewer()?;
+        let who = principal(ctx).await?;
         let (kind, id) = match (proposal_id, suggestion_id) {
             (Some(p), None) => (OutcomeKind::Proposal, parse_id(&p, "proposalId")?),
             (None, Some(s)) => (OutcomeKind::Suggestion, parse_id(&s, "suggestionId")?),
@@ -251,7 +251,7 @@ impl VisitMutation {
         };
         let db = &ctx.state()?.db;
         let visit = parse_id(&visit_id, "visitId")?;
-        service::link_outcome(db, viewer, visit, kind, id, &title).await?;
-        Ok(policy::access(db, viewer, visit).await?.into())
+        service::link_outcome(db, who, visit, kind, id, &title).await?;
+        Ok(policy::access(db, who, visit).await?.into())
     }
 }

@@ -4,7 +4,7 @@ use async_graphql::{Context, ID, Object, Result, connection::Edge};
 use super::types::{Visit, VisitKind, VisitKindFigures, VisitListFilter, VisitStats};
 use crate::{
     graphql::{
-        context::{ContextExt, parse_id},
+        context::{ContextExt, parse_id, principal},
         pagination::{Page, TotalCount, decode_cursor, encode_cursor, page_size},
     },
     visits::{
@@ -27,12 +27,12 @@ impl VisitQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Page<Visit>> {
-        let viewer = ctx.viewer()?;
+        let who = principal(ctx).await?;
         let limit = usize::try_from(page_size(first)?).unwrap_or(100);
         let cursor = decode_cursor(after.as_deref())?;
         let f = filter.unwrap_or_default();
         let filter = VisitFilter { kind: f.kind.map(Into::into), upcoming: f.upcoming, mine: f.mine, year: f.year };
-        let (mut rows, total) = service::list(&ctx.state()?.db, viewer, &filter, cursor, limit).await?;
+        let (mut rows, total) = service::list(&ctx.state()?.db, who, &filter, cursor, limit).await?;
         let has_next = rows.len() > limit;
         rows.truncate(limit);
         let mut page = Page::with_additional_fields(cursor.is_some(), has_next, TotalCount { total_count: total });
@@ -41,15 +41,15 @@ impl VisitQuery {
     }
 
     async fn visit(&self, ctx: &Context<'_>, id: ID) -> Result<Visit> {
-        let viewer = ctx.viewer()?;
-        Ok(policy::access(&ctx.state()?.db, viewer, parse_id(&id, "id")?).await?.into())
+        let who = principal(ctx).await?;
+        Ok(policy::access(&ctx.state()?.db, who, parse_id(&id, "id")?).await?.into())
     }
 
     /// 全年视察调研、交流考察统计（机关）；年份默认今年
     async fn visit_stats(&self, ctx: &Context<'_>, year: Option<i32>) -> Result<VisitStats> {
-        let viewer = ctx.viewer()?;
+        let who = principal(ctx).await?;
         let year = year.unwrap_or_else(crate::calendar::this_year);
-        let figures = service::stats(&ctx.state()?.db, viewer, year).await?;
+        let figures = service::stats(&ctx.state()?.db, who, year).await?;
         let row = |kind: Option<VisitKind>, f: service::KindFigures| VisitKindFigures {
             kind,
             batches: f.batches,

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::{participant, places};
 use crate::{
     attachments::service::{self as attachments, AttachmentList},
-    auth::Viewer,
+    auth::principal::Principal,
     content_safety, db,
     error::{AppError, AppResult},
     transition::{self, Step},
@@ -28,13 +28,13 @@ use entity::{AttachmentPurpose, ParticipantStatus, membership, visit, visit_outc
 /// refused, the person stays confirmed.
 pub async fn approve_leave(
     db: &DatabaseConnection,
-    viewer: &Viewer,
+    who: &Principal,
     id: Uuid,
     user: Uuid,
     approve: bool,
 ) -> AppResult<visit_participant::Model> {
     let txn = db::write(db).await?;
-    let v = policy::load_for_office(&txn, viewer, id).await?;
+    let v = policy::load_for_office(&txn, who, id).await?;
     let p = visit_participant::Entity::find_by_id((id, user))
         .one(&txn)
         .await?
@@ -44,13 +44,13 @@ pub async fn approve_leave(
         .map_err(|m| AppError::Conflict { field: None, message: m.to_owned() })?;
     let key = ParticipantKey { visit: id, user };
     let step =
-        Step::<ParticipantRecord>::new(key, v.organization_id, p.status, p.version, to, action.code(), viewer.user_id)
+        Step::<ParticipantRecord>::new(key, v.organization_id, p.status, p.version, to, action.code(), who.user_id)
             .note(p.leave_reason.clone())
             .data(json!({ "userId": user }));
     transition::apply(&txn, step).await?;
     places::follow(&txn, id, Some(p.status), to).await?;
     if workflow::place_change(Some(p.status), to) < 0 && workflow::accepts_changes_from_members(v.status) {
-        places::promote_waitlist(&txn, id, v.organization_id, viewer.user_id).await?;
+        places::promote_waitlist(&txn, id, v.organization_id, who.user_id).await?;
     }
     txn.commit().await?;
     participant(db, id, user).await
@@ -61,7 +61,7 @@ pub async fn approve_leave(
 /// place is left for them.
 pub async fn mark_attendance(
     db: &DatabaseConnection,
-    viewer: &Viewer,
+    who: &Principal,
     id: Uuid,
     users: &[Uuid],
     attended: bool,
@@ -70,7 +70,7 @@ pub async fn mark_attendance(
         return Err(AppError::bad_input("userIds", "请选择1到1000人"));
     }
     let txn = db::write(db).await?;
-    let v = policy::load_for_office(&txn, viewer, id).await?;
+    let v = policy::load_for_office(&txn, who, id).await?;
     if !workflow::takes_attendance(v.status) {
         return Err(AppError::Conflict { field: None, message: "活动开始后才能登记出席".into() });
     }
@@ -132,7 +132,7 @@ pub async fn mark_attendance(
             v.organization_id,
             ParticipantStatus::Confirmed,
             "ADDED_BY_OFFICE",
-            viewer.user_id,
+            who.user_id,
             None,
             json!({ "userId": user }),
         )
@@ -145,7 +145,7 @@ pub async fn mark_attendance(
         id,
         v.organization_id,
         "ATTENDANCE",
-        viewer.user_id,
+        who.user_id,
         Some(note),
         json!({ "userIds": users, "attended": attended, "added": added }),
     )
@@ -168,7 +168,7 @@ pub struct Report {
 
 /// The visit's report, during or after it; participants read it, so it is screened like
 /// everything published to members.
-pub async fn submit_report(db: &DatabaseConnection, viewer: &Viewer, id: Uuid, r: Report) -> AppResult<visit::Model> {
+pub async fn submit_report(db: &DatabaseConnection, who: &Principal, id: Uuid, r: Report) -> AppResult<visit::Model> {
     let summary = validate::required(&r.summary, "summary", 20_000)?;
     let findings = validate::optional(r.findings, "findings", 20_000)?;
     let suggestions = validate::optional(r.suggestions, "suggestions", 20_000)?;
@@ -178,20 +178,19 @@ pub async fn submit_report(db: &DatabaseConnection, viewer: &Viewer, id: Uuid, r
         ("suggestions", suggestions.as_deref().unwrap_or_default()),
     ])?;
     let txn = db::write(db).await?;
-    let v = policy::load_for_office(&txn, viewer, id).await?;
+    let v = policy::load_for_office(&txn, who, id).await?;
     if !workflow::takes_attendance(v.status) {
         return Err(AppError::Conflict { field: None, message: "活动开始后才能提交报告".into() });
     }
-    let step =
-        Step::<VisitRecord>::new(id, v.organization_id, v.status, v.version, v.status, "REPORTED", viewer.user_id)
-            .set(visit::Column::ReportSummary, Some(summary))
-            .set(visit::Column::ReportFindings, findings)
-            .set(visit::Column::ReportSuggestions, suggestions)
-            .set(visit::Column::ReportedBy, Some(viewer.user_id))
-            .set(visit::Column::ReportedAt, Some(transition::now()));
+    let step = Step::<VisitRecord>::new(id, v.organization_id, v.status, v.version, v.status, "REPORTED", who.user_id)
+        .set(visit::Column::ReportSummary, Some(summary))
+        .set(visit::Column::ReportFindings, findings)
+        .set(visit::Column::ReportSuggestions, suggestions)
+        .set(visit::Column::ReportedBy, Some(who.user_id))
+        .set(visit::Column::ReportedAt, Some(transition::now()));
     transition::apply(&txn, step).await?;
     if let Some(list) = &r.attachments {
-        attachments::set_for(&txn, viewer, AttachmentPurpose::VisitReport, id, list).await?;
+        attachments::set_for(&txn, who, AttachmentPurpose::VisitReport, id, list).await?;
     }
     txn.commit().await?;
     super::reload(db, id).await
@@ -207,7 +206,7 @@ pub enum OutcomeKind {
 /// clerks link it at the same moment.
 pub async fn link_outcome(
     db: &DatabaseConnection,
-    viewer: &Viewer,
+    who: &Principal,
     id: Uuid,
     kind: OutcomeKind,
     ref_id: Uuid,
@@ -215,7 +214,7 @@ pub async fn link_outcome(
 ) -> AppResult<visit_outcome::Model> {
     let title = validate::required(title, "title", 200)?;
     let txn = db::write(db).await?;
-    let v = policy::load_for_office(&txn, viewer, id).await?;
+    let v = policy::load_for_office(&txn, who, id).await?;
     let kind = match kind {
         OutcomeKind::Proposal => {
             let found = entity::proposal::Entity::find_by_id(ref_id).one(&txn).await?;
@@ -239,7 +238,7 @@ pub async fn link_outcome(
         kind: Set(kind.to_owned()),
         ref_id: Set(Some(ref_id)),
         title: Set(title),
-        linked_by: Set(viewer.user_id),
+        linked_by: Set(who.user_id),
         linked_at: Set(transition::now()),
     }
     .insert(&txn)

@@ -13,7 +13,6 @@ use uuid::Uuid;
 use super::{places, reload};
 use crate::{
     audience::{self, Audience},
-    auth::Viewer,
     auth::principal::Principal,
     db,
     error::{AppError, AppResult},
@@ -261,7 +260,7 @@ pub async fn create(
 /// change cannot end above the new capacity; more places let people off the waiting list.
 pub async fn update(db: &DatabaseConnection, actor: &Principal, id: Uuid, f: VisitFields) -> AppResult<visit::Model> {
     let txn = db::write(db).await?;
-    let found = policy::load_for_office(&txn, &actor.viewer, id).await?;
+    let found = policy::load_for_office(&txn, actor, id).await?;
     if !workflow::arrangements_open(found.status) {
         return Err(AppError::Conflict {
             field: None, message: "活动已开始或已结束，不能再修改安排".into()
@@ -300,7 +299,7 @@ pub async fn update(db: &DatabaseConnection, actor: &Principal, id: Uuid, f: Vis
 /// Moves a visit along its lifecycle (see `workflow`).
 pub async fn transition(
     db: &DatabaseConnection,
-    viewer: &Viewer,
+    who: &Principal,
     id: Uuid,
     action: VisitAction,
     reason: Option<String>,
@@ -310,10 +309,9 @@ pub async fn transition(
         return Err(AppError::bad_input("reason", "请说明取消原因"));
     }
     let txn = db::write(db).await?;
-    let v = policy::load_for_office(&txn, viewer, id).await?;
+    let v = policy::load_for_office(&txn, who, id).await?;
     let to = workflow::visit_step(action, v.status).map_err(|m| AppError::Conflict { field: None, message: m })?;
-    let mut step =
-        Step::<VisitRecord>::new(id, v.organization_id, v.status, v.version, to, action.code(), viewer.user_id);
+    let mut step = Step::<VisitRecord>::new(id, v.organization_id, v.status, v.version, to, action.code(), who.user_id);
     if action == VisitAction::Cancel {
         // Everyone signed up sees the cancellation and its reason on their list.
         let told = visit_participant::Entity::find()

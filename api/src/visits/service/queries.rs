@@ -7,10 +7,9 @@ use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
 use uuid::Uuid;
 
 use crate::{
-    auth::Viewer,
+    auth::principal::Principal,
     calendar::year_range,
     error::{AppError, AppResult},
-    members::service as members,
     visits::policy::{self, Access},
 };
 use entity::{
@@ -36,15 +35,15 @@ pub struct VisitFilter {
 /// invited to (all of them for the office), joint inspections their organization is
 /// invited to, and any they signed up for. A committee holds tens of visits a year, so
 /// the audience rules are checked here rather than in SQL.
-async fn visible_visits(db: &impl ConnectionTrait, viewer: &Viewer, filter: &VisitFilter) -> AppResult<Vec<Access>> {
+async fn visible_visits(db: &impl ConnectionTrait, who: &Principal, filter: &VisitFilter) -> AppResult<Vec<Access>> {
     let invited_here: Vec<Uuid> = visit_invitation::Entity::find()
-        .filter(visit_invitation::Column::OrganizationId.eq(viewer.organization_id))
+        .filter(visit_invitation::Column::OrganizationId.eq(who.organization_id))
         .all(db)
         .await?
         .into_iter()
         .map(|i| i.visit_id)
         .collect();
-    let mut cond = Condition::any().add(visit::Column::OrganizationId.eq(viewer.organization_id));
+    let mut cond = Condition::any().add(visit::Column::OrganizationId.eq(who.organization_id));
     if !invited_here.is_empty() {
         cond = cond.add(visit::Column::Id.is_in(invited_here));
     }
@@ -64,7 +63,7 @@ async fn visible_visits(db: &impl ConnectionTrait, viewer: &Viewer, filter: &Vis
     let visits = query.order_by_desc(visit::Column::StartsAt).order_by_desc(visit::Column::Id).all(db).await?;
     let ids: Vec<Uuid> = visits.iter().map(|v| v.id).collect();
     let mine: BTreeMap<Uuid, visit_participant::Model> = visit_participant::Entity::find()
-        .filter(visit_participant::Column::UserId.eq(viewer.user_id))
+        .filter(visit_participant::Column::UserId.eq(who.user_id))
         .filter(visit_participant::Column::VisitId.is_in(ids.clone()))
         .all(db)
         .await?
@@ -73,14 +72,13 @@ async fn visible_visits(db: &impl ConnectionTrait, viewer: &Viewer, filter: &Vis
         .collect();
     let invitations =
         visit_invitation::Entity::find().filter(visit_invitation::Column::VisitId.is_in(ids)).all(db).await?;
-    let me = members::membership_in(db, viewer.user_id, viewer.organization_id).await?;
     let mut out = Vec::new();
     for v in visits {
         let invited_orgs: Vec<Uuid> =
             invitations.iter().filter(|i| i.visit_id == v.id).map(|i| i.organization_id).collect();
         let participant = mine.get(&v.id).cloned();
-        let invited = me.as_ref().is_some_and(|m| policy::eligible(&v, &invited_orgs, m));
-        let office_here = viewer.is_office() && v.organization_id == viewer.organization_id;
+        let invited = who.membership.as_ref().is_some_and(|m| policy::eligible(&v, &invited_orgs, m));
+        let office_here = who.is_office() && v.organization_id == who.organization_id;
         if !(invited || office_here || participant.is_some()) {
             continue;
         }
@@ -96,12 +94,12 @@ async fn visible_visits(db: &impl ConnectionTrait, viewer: &Viewer, filter: &Vis
 /// of them when more follow) and the total.
 pub async fn list(
     db: &impl ConnectionTrait,
-    viewer: &Viewer,
+    who: &Principal,
     filter: &VisitFilter,
     after: Option<Uuid>,
     limit: usize,
 ) -> AppResult<(Vec<Access>, u64)> {
-    let all = visible_visits(db, viewer, filter).await?;
+    let all = visible_visits(db, who, filter).await?;
     let total = all.len() as u64;
     let start = match after {
         Some(id) => all.iter().position(|a| a.visit.id == id).map_or(all.len(), |i| i + 1),

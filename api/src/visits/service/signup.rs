@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::{locked, participant, places};
 use crate::{
-    auth::Viewer,
+    auth::principal::Principal,
     db,
     error::{AppError, AppResult},
     idempotency::{self, Key},
@@ -29,17 +29,17 @@ fn conflict(message: &str) -> AppError {
 /// returns the sign-up the first request made.
 pub async fn sign_up(
     db: &DatabaseConnection,
-    viewer: &Viewer,
+    who: &Principal,
     id: Uuid,
     key: Option<Key>,
 ) -> AppResult<visit_participant::Model> {
     let txn = db::write(db).await?;
-    if let Some(first) = idempotency::claim_opt(&txn, viewer.user_id, "signUpForVisit", key.as_ref(), id).await? {
+    if let Some(first) = idempotency::claim_opt(&txn, who.user_id, "signUpForVisit", key.as_ref(), id).await? {
         drop(txn);
-        return participant(db, first, viewer.user_id).await;
+        return participant(db, first, who.user_id).await;
     }
     let v = locked(&txn, id).await?;
-    let Access { visit: v, participant: mine, invited } = policy::access_to(&txn, viewer, v).await?;
+    let Access { visit: v, participant: mine, invited } = policy::access_to(&txn, who, v).await?;
     if !invited {
         return Err(AppError::forbidden("您不在本次活动的邀请范围内"));
     }
@@ -58,7 +58,7 @@ pub async fn sign_up(
     let action = ParticipantAction::SignUp { place_free };
     let to = workflow::participant_step(action, from).map_err(conflict)?;
     let now = transition::now();
-    let key = ParticipantKey { visit: id, user: viewer.user_id };
+    let key = ParticipantKey { visit: id, user: who.user_id };
     match mine {
         Some(p) => {
             // Signing up again after a cancel: to the back of the queue.
@@ -69,20 +69,20 @@ pub async fn sign_up(
                 p.version,
                 to,
                 action.code(),
-                viewer.user_id,
+                who.user_id,
             )
             .set(visit_participant::Column::SignedUpAt, now)
             .set(visit_participant::Column::LeaveReason, Option::<String>::None)
             .set(visit_participant::Column::Attended, Option::<bool>::None)
-            .set(visit_participant::Column::OrganizationId, viewer.organization_id)
-            .data(json!({ "userId": viewer.user_id }));
+            .set(visit_participant::Column::OrganizationId, who.organization_id)
+            .data(json!({ "userId": who.user_id }));
             transition::apply(&txn, step).await?;
         }
         None => {
             visit_participant::ActiveModel {
                 visit_id: Set(id),
-                user_id: Set(viewer.user_id),
-                organization_id: Set(viewer.organization_id),
+                user_id: Set(who.user_id),
+                organization_id: Set(who.organization_id),
                 status: Set(to),
                 version: Set(0),
                 leave_reason: Set(None),
@@ -98,59 +98,59 @@ pub async fn sign_up(
                 v.organization_id,
                 to,
                 action.code(),
-                viewer.user_id,
+                who.user_id,
                 None,
-                json!({ "userId": viewer.user_id }),
+                json!({ "userId": who.user_id }),
             )
             .await?;
         }
     }
     txn.commit().await?;
-    participant(db, id, viewer.user_id).await
+    participant(db, id, who.user_id).await
 }
 
 /// The viewer's own step on their sign-up, before the visit starts.
 async fn own_step(
     db: &DatabaseConnection,
-    viewer: &Viewer,
+    who: &Principal,
     id: Uuid,
     action: ParticipantAction,
     leave_reason: Option<String>,
 ) -> AppResult<visit_participant::Model> {
     let txn = db::write(db).await?;
     let v = locked(&txn, id).await?;
-    let Access { visit: v, participant: mine, .. } = policy::access_to(&txn, viewer, v).await?;
+    let Access { visit: v, participant: mine, .. } = policy::access_to(&txn, who, v).await?;
     let p = mine.filter(|p| p.status != ParticipantStatus::Cancelled).ok_or_else(|| conflict("您尚未报名此活动"))?;
     policy::member_window(&v)?;
     let to = workflow::participant_step(action, Some(p.status)).map_err(conflict)?;
-    let key = ParticipantKey { visit: id, user: viewer.user_id };
+    let key = ParticipantKey { visit: id, user: who.user_id };
     let mut step =
-        Step::<ParticipantRecord>::new(key, v.organization_id, p.status, p.version, to, action.code(), viewer.user_id)
-            .data(json!({ "userId": viewer.user_id }));
+        Step::<ParticipantRecord>::new(key, v.organization_id, p.status, p.version, to, action.code(), who.user_id)
+            .data(json!({ "userId": who.user_id }));
     if let Some(reason) = leave_reason {
         step = step.set(visit_participant::Column::LeaveReason, Some(reason.clone())).note(reason);
     }
     transition::apply(&txn, step).await?;
     places::follow(&txn, id, Some(p.status), to).await?;
     if workflow::place_change(Some(p.status), to) < 0 {
-        places::promote_waitlist(&txn, id, v.organization_id, viewer.user_id).await?;
+        places::promote_waitlist(&txn, id, v.organization_id, who.user_id).await?;
     }
     txn.commit().await?;
-    participant(db, id, viewer.user_id).await
+    participant(db, id, who.user_id).await
 }
 
 /// Cancels the viewer's sign-up; a place it held goes to the first on the waiting list.
-pub async fn cancel_signup(db: &DatabaseConnection, viewer: &Viewer, id: Uuid) -> AppResult<visit_participant::Model> {
-    own_step(db, viewer, id, ParticipantAction::Cancel, None).await
+pub async fn cancel_signup(db: &DatabaseConnection, who: &Principal, id: Uuid) -> AppResult<visit_participant::Model> {
+    own_step(db, who, id, ParticipantAction::Cancel, None).await
 }
 
 /// Asks for leave; the place is kept until the office decides.
 pub async fn request_leave(
     db: &DatabaseConnection,
-    viewer: &Viewer,
+    who: &Principal,
     id: Uuid,
     reason: &str,
 ) -> AppResult<visit_participant::Model> {
     let reason = validate::required(reason, "reason", 500)?;
-    own_step(db, viewer, id, ParticipantAction::RequestLeave, Some(reason)).await
+    own_step(db, who, id, ParticipantAction::RequestLeave, Some(reason)).await
 }

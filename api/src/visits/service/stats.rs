@@ -4,7 +4,7 @@ use std::collections::HashSet;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
-use crate::{auth::Viewer, calendar::year_range, error::AppResult, organizations::access::require};
+use crate::{auth::principal::Principal, calendar::year_range, error::AppResult, organizations::access::require};
 use entity::{VisitKind, VisitStatus, visit, visit_participant};
 
 /// One kind's figures for a year.
@@ -25,11 +25,11 @@ pub struct YearFigures {
 
 /// The year's figures of the viewer's organization, counted as the annual review counts
 /// them ("外出考察调研4批18人次").
-pub async fn stats(db: &impl ConnectionTrait, viewer: &Viewer, year: i32) -> AppResult<YearFigures> {
-    require(viewer.is_office())?;
+pub async fn stats(db: &impl ConnectionTrait, who: &Principal, year: i32) -> AppResult<YearFigures> {
+    require(who.is_office())?;
     let (from, to) = year_range(year)?;
     let visits = visit::Entity::find()
-        .filter(visit::Column::OrganizationId.eq(viewer.organization_id))
+        .filter(visit::Column::OrganizationId.eq(who.organization_id))
         .filter(visit::Column::Status.eq(VisitStatus::Completed))
         .filter(visit::Column::StartsAt.gte(from))
         .filter(visit::Column::StartsAt.lt(to))
