@@ -55,6 +55,27 @@ pub async fn load_for(txn: &impl ConnectionTrait, who: &Principal, id: Uuid, par
     Ok(p)
 }
 
+/// The proposal `id` as its proposer reads it back (`as_author`), unlocked: how a step that
+/// a retry replays returns the proposal the first request left.
+pub async fn load_authored(db: &impl ConnectionTrait, who: &Principal, id: Uuid) -> AppResult<proposal::Model> {
+    let p = proposal::Entity::find_by_id(id).one(db).await?.ok_or_else(not_found)?;
+    as_author(who, &p)?;
+    Ok(p)
+}
+
+/// The proposal `id`, locked for the rest of the write transaction, and the principal's
+/// invitation to co-sign it: how an invitee's answer obtains what it changes. Without an
+/// invitation the proposal is `NOT_FOUND`.
+pub async fn load_for_cosigner(
+    txn: &impl ConnectionTrait,
+    who: &Principal,
+    id: Uuid,
+) -> AppResult<(proposal::Model, proposal_cosigner::Model)> {
+    let p = transition::lock::<proposal::Entity>(txn, id).await?.ok_or_else(not_found)?;
+    let invitation = proposal_cosigner::Entity::find_by_id((id, who.user_id)).one(txn).await?.ok_or_else(not_found)?;
+    Ok((p, invitation))
+}
+
 /// The proposal `id` and the unit's live assignment on it, both locked by the transaction
 /// (`unit_assignment`): how a handling unit's step obtains what it answers.
 pub async fn load_for_unit(

@@ -58,6 +58,18 @@ pub fn issue_as_office(viewer: &Viewer, issue: &bulletin_issue::Model) -> AppRes
     require(viewer.is_office())
 }
 
+/// The issue `id`, locked for the rest of the write transaction, when the viewer's office
+/// edits it (`issue_as_office`): how a bulletin step obtains its issue.
+pub async fn load_issue_for_office(
+    txn: &impl ConnectionTrait,
+    who: &Principal,
+    id: Uuid,
+) -> AppResult<bulletin_issue::Model> {
+    let issue = crate::transition::lock::<bulletin_issue::Entity>(txn, id).await?.ok_or_else(issue_not_found)?;
+    issue_as_office(who, &issue)?;
+    Ok(issue)
+}
+
 /// Lists and figures are the office's.
 pub fn office(viewer: &Viewer) -> AppResult<()> {
     require(viewer.is_office())

@@ -123,7 +123,7 @@ impl ProposalMutation {
         #[graphql(desc = "幂等键：8到100个字符，每个新操作生成一个（如 UUID），重试同一操作时原样带上")]
         idempotency_key: Option<String>,
     ) -> Result<Proposal> {
-        let viewer = ctx.viewer()?;
+        let viewer = who(ctx).await?;
         let key = retry_key(ctx, idempotency_key.as_deref())?;
         let f = DraftFields {
             title: Some(input.title),
@@ -175,7 +175,7 @@ impl ProposalMutation {
 
     /// 答复联名邀请
     async fn respond_to_co_sign(&self, ctx: &Context<'_>, proposal_id: ID, accept: bool) -> Result<Proposal> {
-        let viewer = ctx.viewer()?;
+        let viewer = who(ctx).await?;
         Ok(Proposal(
             service::respond_to_cosign(&ctx.state()?.db, viewer, parse_id(&proposal_id, "proposalId")?, accept).await?,
         ))

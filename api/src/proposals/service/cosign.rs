@@ -9,14 +9,13 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{locked, reload};
+use super::reload;
 use crate::{
-    auth::Viewer,
     auth::principal::Principal,
     db,
     error::{AppError, AppResult},
     proposals::{
-        policy::{self, Part, not_found},
+        policy::{self, Part},
         records::{CoSignKey, CoSignRecord, ProposalRecord},
     },
     transition::{self, Step},
@@ -88,14 +87,12 @@ pub async fn invite_cosigners(
 
 pub async fn respond_to_cosign(
     db: &DatabaseConnection,
-    viewer: &Viewer,
+    viewer: &Principal,
     id: Uuid,
     accept: bool,
 ) -> AppResult<proposal::Model> {
     let txn = db::write(db).await?;
-    let p = locked(&txn, id).await?;
-    let invitation =
-        proposal_cosigner::Entity::find_by_id((id, viewer.user_id)).one(&txn).await?.ok_or_else(not_found)?;
+    let (p, invitation) = policy::load_for_cosigner(&txn, viewer, id).await?;
     if invitation.status != CoSignStatus::Invited || !with_author(&p) {
         return Err(AppError::bad_input("proposalId", "该联名邀请已处理或已失效"));
     }

@@ -175,7 +175,7 @@ fn blank_draft(id: Uuid, viewer: &Viewer) -> proposal::ActiveModel {
 /// A new draft. With a key, a retry returns the draft the first request made.
 pub async fn create_draft(
     db: &DatabaseConnection,
-    viewer: &Viewer,
+    viewer: &Principal,
     f: DraftFields,
     key: Option<Key>,
 ) -> AppResult<proposal::Model> {
@@ -188,7 +188,7 @@ pub async fn create_draft(
     let txn = db::write(db).await?;
     if let Some(first) = idempotency::claim_opt(&txn, viewer.user_id, "createProposalDraft", key.as_ref(), id).await? {
         drop(txn);
-        return authored(db, viewer, first).await;
+        return policy::load_authored(db, viewer, first).await;
     }
     let created = am.insert(&txn).await?;
     check_kind(&txn, viewer, &created).await?;
@@ -208,12 +208,6 @@ pub async fn create_draft(
     .await?;
     txn.commit().await?;
     Ok(created)
-}
-
-async fn authored(db: &impl ConnectionTrait, viewer: &Viewer, id: Uuid) -> AppResult<proposal::Model> {
-    let p = reload(db, id).await?;
-    policy::as_author(viewer, &p)?;
-    Ok(p)
 }
 
 /// Edits a draft, or a proposal returned for changes (退回修改). Guarded by the version,
@@ -264,7 +258,7 @@ pub async fn submit(db: &DatabaseConnection, viewer: &Principal, id: Uuid, key: 
         idempotency::claim(&txn, viewer.user_id, "submitProposal", &key, id).await?
     {
         drop(txn);
-        return authored(db, viewer, first).await;
+        return policy::load_authored(db, viewer, first).await;
     }
     let p = policy::load_for(&txn, viewer, id, Part::Author).await?;
     let step = step(&p, Action::Submit, Actor::Proposer, viewer.user_id)?;

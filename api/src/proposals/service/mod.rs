@@ -39,17 +39,12 @@ use super::{
 };
 use crate::{
     error::{AppError, AppResult},
-    transition::{self, Step},
+    transition::Step,
 };
 use entity::proposal;
 
 /// Three months, the default handling time.
 pub const DEFAULT_DEADLINE_DAYS: i64 = 91;
-
-/// The proposal, locked for the rest of the transaction.
-async fn locked(txn: &impl ConnectionTrait, id: Uuid) -> AppResult<proposal::Model> {
-    transition::lock::<proposal::Entity>(txn, id).await?.ok_or_else(not_found)
-}
 
 async fn reload(db: &impl ConnectionTrait, id: Uuid) -> AppResult<proposal::Model> {
     proposal::Entity::find_by_id(id).one(db).await?.ok_or_else(not_found)

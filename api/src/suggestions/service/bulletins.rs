@@ -12,7 +12,7 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{locked, queries::bulletin_items, step};
+use super::{queries::bulletin_items, step};
 use crate::{
     auth::principal::Principal,
     calendar::year_range,
@@ -86,8 +86,7 @@ async fn issue_for(
     id: Uuid,
     action: IssueAction,
 ) -> AppResult<(bulletin_issue::Model, BulletinStatus)> {
-    let issue = transition::lock::<bulletin_issue::Entity>(txn, id).await?.ok_or_else(policy::issue_not_found)?;
-    policy::issue_as_office(who, &issue)?;
+    let issue = policy::load_issue_for_office(txn, who, id).await?;
     let to =
         workflow::check_issue(action, issue.status).map_err(|message| AppError::Conflict { field: None, message })?;
     Ok((issue, to))
@@ -198,7 +197,8 @@ pub async fn publish_bulletin(
     ids.sort();
     let mut pieces = HashMap::new();
     for id in ids {
-        pieces.insert(id, locked(&txn, id).await?);
+        // The issue's pieces are its office's own (they entered through `load_for_office`).
+        pieces.insert(id, policy::load_for_office(&txn, who, id).await?);
     }
     // Items are added only under the issue's lock, which this transaction holds, so the
     // list can only have shrunk since the first read.

@@ -7,7 +7,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{add_authors, authors, bulletins::take_out_of_draft, locked, reload, step};
+use super::{add_authors, authors, bulletins::take_out_of_draft, reload, step};
 use crate::{
     auth::principal::Principal,
     db,
@@ -114,9 +114,7 @@ pub async fn merge(db: &DatabaseConnection, who: &Principal, ids: &[Uuid], into:
     let txn = db::write(db).await?;
     let mut rows = HashMap::new();
     for id in &all {
-        let s = locked(&txn, *id).await?;
-        policy::as_office(who, &s)?;
-        rows.insert(*id, s);
+        rows.insert(*id, policy::load_for_office(&txn, who, *id).await?);
     }
     let master = rows.get(&into).ok_or_else(policy::not_found)?;
     let receive = step(master, Action::ReceiveMerge, who.user_id)?;
