@@ -8,12 +8,36 @@
 //!   and those above (an old member's account is not up for grabs for any committee).
 //! - A phone number and the other memberships are seen by the person and by the office of
 //!   an organization where they hold a membership the office manages — never by role alone.
+use sea_orm::{DatabaseTransaction, EntityTrait};
+use uuid::Uuid;
+
 use entity::{Role, membership, organization, user};
 
 use crate::{
     auth::principal::Principal,
-    organizations::access::{can_grant, can_manage_org},
+    error::{AppError, AppResult},
+    organizations::{
+        access::{authorize, can_grant, can_manage_org},
+        service::lock_organization,
+    },
 };
+
+/// The membership `id` when the actor may grant its role in its organization
+/// (`can_grant`): how a step that changes or removes a membership obtains it. It is read
+/// after locking its organization (whose lock every membership change takes), so it stays
+/// as read until the transaction ends.
+pub async fn load_membership_for(
+    txn: &DatabaseTransaction,
+    actor: &Principal,
+    id: Uuid,
+) -> AppResult<(membership::Model, organization::Model)> {
+    let missing = || AppError::not_found("委员身份不存在");
+    let first = membership::Entity::find_by_id(id).one(txn).await?.ok_or_else(missing)?;
+    let org = lock_organization(txn, first.organization_id).await?;
+    let found = membership::Entity::find_by_id(id).one(txn).await?.ok_or_else(missing)?;
+    authorize(actor, &org, can_grant(actor, &org, found.role), "委员身份不存在")?;
+    Ok((found, org))
+}
 
 /// A membership with its organization.
 pub type Held<'a> = (&'a membership::Model, &'a organization::Model);

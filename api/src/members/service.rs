@@ -20,7 +20,7 @@ use crate::{
     db,
     error::{AppError, AppResult},
     organizations::{
-        access::{authorize, can_grant, require, sees_org},
+        access::{can_grant, require, sees_org},
         service::{clean_name, find_org, lock_organization},
     },
     phone,
@@ -379,21 +379,6 @@ pub async fn insert_membership(
     Ok(inserted)
 }
 
-/// A membership the actor manages, read after locking its organization (whose lock every
-/// membership change takes), so it stays as read until the transaction ends.
-async fn managed_membership(
-    txn: &DatabaseTransaction,
-    actor: &Principal,
-    id: Uuid,
-) -> AppResult<(membership::Model, organization::Model)> {
-    let missing = || AppError::not_found("委员身份不存在");
-    let first = membership::Entity::find_by_id(id).one(txn).await?.ok_or_else(missing)?;
-    let org = lock_organization(txn, first.organization_id).await?;
-    let found = membership::Entity::find_by_id(id).one(txn).await?.ok_or_else(missing)?;
-    authorize(actor, &org, can_grant(actor, &org, found.role), "委员身份不存在")?;
-    Ok((found, org))
-}
-
 /// Changes a membership; the person's briefings follow their new place in the audience
 /// (standing committee, sector, party, role…) in the same transaction.
 pub async fn update_membership(
@@ -404,7 +389,7 @@ pub async fn update_membership(
     fields: MembershipFields,
 ) -> AppResult<membership::Model> {
     let txn = db::write(db).await?;
-    let (found, org) = managed_membership(&txn, actor, id).await?;
+    let (found, org) = policy::load_membership_for(&txn, actor, id).await?;
     if let Some(role) = fields.role {
         require(can_grant(actor, &org, role))?;
     }
@@ -431,7 +416,7 @@ pub async fn remove_membership(
     id: Uuid,
 ) -> AppResult<membership::Model> {
     let txn = db::write(db).await?;
-    let (found, _) = managed_membership(&txn, actor, id).await?;
+    let (found, _) = policy::load_membership_for(&txn, actor, id).await?;
     if found.user_id == actor.viewer.user_id && found.organization_id == actor.org.id {
         return Err(AppError::bad_input("id", "不能移除自己当前使用的身份"));
     }

@@ -1,5 +1,8 @@
 //! Who may manage what. Admins manage their organization and everything below it; staff
 //! manage the members (and member-facing catalogues) of their own organization only.
+use sea_orm::{ConnectionTrait, EntityTrait, PrimaryKeyTrait};
+use uuid::Uuid;
+
 use crate::error::{AppError, AppResult};
 use entity::{Role, organization};
 
@@ -43,6 +46,35 @@ pub fn authorize(actor: &Principal, target: &organization::Model, allowed: bool,
 
 pub fn require(allowed: bool) -> AppResult<()> {
     if allowed { Ok(()) } else { Err(AppError::forbidden("没有权限执行此操作")) }
+}
+
+/// The organization `id` when the actor administers it (`can_administer`): how a step that
+/// changes an organization obtains it. One the actor does not see is `NOT_FOUND`.
+pub async fn load_org_for(db: &impl ConnectionTrait, actor: &Principal, id: Uuid) -> AppResult<organization::Model> {
+    const MISSING: &str = "政协组织不存在";
+    let org = organization::Entity::find_by_id(id).one(db).await?.ok_or_else(|| AppError::not_found(MISSING))?;
+    authorize(actor, &org, can_administer(actor, &org), MISSING)?;
+    Ok(org)
+}
+
+/// A catalogue row (sector, special committee, handling unit) `id` when the actor manages
+/// its organization (`can_manage_org`): how a step that changes one obtains it. A row of
+/// an organization the actor does not see is `missing` (`NOT_FOUND`).
+pub async fn load_catalogue_for<E>(
+    db: &impl ConnectionTrait,
+    actor: &Principal,
+    id: Uuid,
+    missing: &str,
+    org_of: fn(&E::Model) -> Uuid,
+) -> AppResult<E::Model>
+where
+    E: EntityTrait,
+    Uuid: Into<<E::PrimaryKey as PrimaryKeyTrait>::ValueType>,
+{
+    let found = E::find_by_id(id).one(db).await?.ok_or_else(|| AppError::not_found(missing))?;
+    let org = crate::organizations::service::find_org(db, org_of(&found), "id").await?;
+    authorize(actor, &org, can_manage_org(actor, &org), missing)?;
+    Ok(found)
 }
 
 #[cfg(test)]

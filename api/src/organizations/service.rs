@@ -9,7 +9,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::access::{authorize, can_administer, can_manage_org, require};
+use super::access::{can_administer, can_manage_org, load_catalogue_for, load_org_for, require};
 use crate::auth::principal::Principal;
 use crate::{
     error::{AppError, AppResult},
@@ -111,9 +111,7 @@ pub async fn update_organization(
     id: Uuid,
     changes: OrganizationChanges,
 ) -> AppResult<organization::Model> {
-    let org =
-        organization::Entity::find_by_id(id).one(db).await?.ok_or_else(|| AppError::not_found("政协组织不存在"))?;
-    authorize(actor, &org, can_administer(actor, &org), "政协组织不存在")?;
+    let org = load_org_for(db, actor, id).await?;
     let mut am: organization::ActiveModel = org.into();
     if let Some(name) = changes.name {
         am.name = Set(clean_name(&name, "name")?);
@@ -226,9 +224,7 @@ pub async fn update_sector(
     name: Option<String>,
     convener_ids: Option<Vec<Uuid>>,
 ) -> AppResult<sector::Model> {
-    let sector = sector::Entity::find_by_id(id).one(db).await?.ok_or_else(|| AppError::not_found("界别不存在"))?;
-    let org = find_org(db, sector.organization_id, "id").await?;
-    authorize(actor, &org, can_manage_org(actor, &org), "界别不存在")?;
+    let sector = load_catalogue_for::<sector::Entity>(db, actor, id, "界别不存在", |s| s.organization_id).await?;
     let conveners = match &convener_ids {
         Some(ids) => Some(check_conveners(db, sector.organization_id, ids).await?),
         None => None,
@@ -273,12 +269,10 @@ pub async fn update_special_committee(
     id: Uuid,
     name: &str,
 ) -> AppResult<special_committee::Model> {
-    let found = special_committee::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::not_found("专门委员会不存在"))?;
-    let org = find_org(db, found.organization_id, "id").await?;
-    authorize(actor, &org, can_manage_org(actor, &org), "专门委员会不存在")?;
+    let found = load_catalogue_for::<special_committee::Entity>(db, actor, id, "专门委员会不存在", |c| {
+        c.organization_id
+    })
+    .await?;
     let mut am: special_committee::ActiveModel = found.into();
     am.name = Set(clean_name(name, "name")?);
     am.updated_at = Set(Utc::now());
@@ -336,9 +330,7 @@ pub async fn update_handling_unit(
     fields: HandlingUnitFields,
 ) -> AppResult<handling_unit::Model> {
     let found =
-        handling_unit::Entity::find_by_id(id).one(db).await?.ok_or_else(|| AppError::not_found("承办单位不存在"))?;
-    let org = find_org(db, found.organization_id, "id").await?;
-    authorize(actor, &org, can_manage_org(actor, &org), "承办单位不存在")?;
+        load_catalogue_for::<handling_unit::Entity>(db, actor, id, "承办单位不存在", |u| u.organization_id).await?;
     let mut am: handling_unit::ActiveModel = found.into();
     apply_unit_fields(&mut am, fields)?;
     am.updated_at = Set(Utc::now());
