@@ -149,13 +149,13 @@ impl Params {
 /// The operation a request selects (by `operationName` when the document has several);
 /// `None` when the document does not parse or names no such operation — the schema then
 /// answers with the error.
-pub fn selected_operation(request: &mut async_graphql::Request) -> Option<OperationDefinition> {
+pub fn selected_operation(request: &mut async_graphql::Request) -> Option<&OperationDefinition> {
     let name = request.operation_name.clone();
     let document = request.parsed_query().ok()?;
     match (&document.operations, name) {
-        (DocumentOperations::Single(op), _) => Some(op.node.clone()),
+        (DocumentOperations::Single(op), _) => Some(&op.node),
         (DocumentOperations::Multiple(ops), Some(name)) => {
-            ops.iter().find(|(n, _)| n.as_str() == name).map(|(_, op)| op.node.clone())
+            ops.iter().find(|(n, _)| n.as_str() == name).map(|(_, op)| &op.node)
         }
         (DocumentOperations::Multiple(_), None) => None,
     }

@@ -96,31 +96,9 @@ mod tests {
     use uuid::Uuid;
 
     use super::*;
-    use crate::auth::Viewer;
-    use entity::{OrganizationLevel, UserStatus};
+    use entity::UserStatus;
 
-    fn org(path: &str, parent: Option<Uuid>) -> organization::Model {
-        organization::Model {
-            id: Uuid::now_v7(),
-            name: path.into(),
-            short_name: None,
-            level: OrganizationLevel::Municipal,
-            parent_id: parent,
-            path: path.into(),
-            region: None,
-            created_at: Utc::now(),
-            updated_at: Utc::now(),
-        }
-    }
-
-    fn actor(role: Role, org: &organization::Model) -> Principal {
-        Principal {
-            viewer: Viewer { user_id: Uuid::now_v7(), session_id: String::new(), organization_id: org.id, role },
-            org: org.clone(),
-            membership: None,
-            unit: None,
-        }
-    }
+    use crate::organizations::access::fixtures::{actor, org};
 
     fn person() -> user::Model {
         user::Model {

@@ -77,21 +77,22 @@ where
     Ok(found)
 }
 
+/// Organizations and principals for the unit tests of the rules built on them.
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::auth::Viewer;
+pub(crate) mod fixtures {
     use chrono::Utc;
-    use entity::OrganizationLevel;
+    use entity::{OrganizationLevel, Role, organization};
     use uuid::Uuid;
 
-    fn org(path: &str) -> organization::Model {
+    use crate::auth::{Viewer, principal::Principal};
+
+    pub fn org(path: &str, parent: Option<Uuid>) -> organization::Model {
         organization::Model {
             id: Uuid::now_v7(),
             name: path.into(),
             short_name: None,
             level: OrganizationLevel::Municipal,
-            parent_id: None,
+            parent_id: parent,
             path: path.into(),
             region: None,
             created_at: Utc::now(),
@@ -99,13 +100,23 @@ mod tests {
         }
     }
 
-    fn actor(role: Role, org: &organization::Model) -> Principal {
+    /// Someone of `role` acting in `org`, with no membership row loaded.
+    pub fn actor(role: Role, org: &organization::Model) -> Principal {
         Principal {
-            viewer: Viewer { user_id: Uuid::nil(), session_id: String::new(), organization_id: org.id, role },
+            viewer: Viewer { user_id: Uuid::now_v7(), session_id: String::new(), organization_id: org.id, role },
             org: org.clone(),
             membership: None,
             unit: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{fixtures::actor, *};
+
+    fn org(path: &str) -> organization::Model {
+        super::fixtures::org(path, None)
     }
 
     #[test]
