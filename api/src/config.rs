@@ -78,6 +78,8 @@ const KEYS: &[&str] = &[
     "CORS_ALLOWED_ORIGINS",
     "PERSISTED_QUERY_TTL_SECS",
     "PERSISTED_QUERY_LOCAL_ENTRIES",
+    "LIVE_SESSION_CHECK_SECS",
+    "LIVE_MAX_SUBSCRIPTIONS",
 ];
 
 /// Where uploaded files are kept.
@@ -200,6 +202,12 @@ pub struct Settings {
     /// Without Redis: how many persisted queries this process keeps (least recently used
     /// go first).
     pub persisted_query_local_entries: usize,
+    /// How often a subscription socket asks the session store whether its session still
+    /// admits it, besides the broker's signal when a session ends: the longest a socket
+    /// outlives a session whose signal was lost, or one that expired.
+    pub live_session_check_secs: u64,
+    /// Subscriptions one socket may run at once.
+    pub live_max_subscriptions: usize,
 }
 
 impl Default for Settings {
@@ -263,6 +271,8 @@ impl Default for Settings {
             cors_allowed_origins: Vec::new(),
             persisted_query_ttl_secs: 7 * 24 * 3600,
             persisted_query_local_entries: 2000,
+            live_session_check_secs: 30,
+            live_max_subscriptions: 16,
         }
     }
 }

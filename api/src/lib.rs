@@ -23,6 +23,7 @@ pub mod ide;
 pub mod idempotency;
 pub mod kv;
 pub mod limits;
+pub mod live;
 pub mod members;
 pub mod messages;
 pub mod notifications;

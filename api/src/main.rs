@@ -112,7 +112,7 @@ async fn sweep_attachments(settings: Settings) -> Result<(), String> {
 
 async fn dispatch_events(settings: Settings) -> Result<(), String> {
     let state = app::build_state(settings).await?;
-    let n = api::notifications::dispatcher::run_until_idle(&state.db).await.map_err(|e| e.to_string())?;
+    let n = api::notifications::dispatcher::deliver(&state).await.map_err(|e| e.to_string())?;
     println!("dispatched {n} events");
     Ok(())
 }

@@ -142,22 +142,23 @@ pub struct Notice {
     pub subject_type: &'static str,
 }
 
-/// Writes the notifications of one event.
-pub async fn notify(db: &impl ConnectionTrait, event: &outbox::Model) -> AppResult<()> {
+/// Writes the notifications of one event; returns who got one (for live subscriptions).
+pub async fn notify(db: &impl ConnectionTrait, event: &outbox::Model) -> AppResult<Vec<Uuid>> {
+    let mut notified = Vec::new();
     for (audience, notice) in plan(db, event).await? {
-        insert(db, event, &audience, &notice).await?;
+        notified.extend(insert(db, event, &audience, &notice).await?);
     }
-    Ok(())
+    Ok(notified)
 }
 
-/// One `INSERT … SELECT` over the audience. A person already holding a notice of this
-/// event (in two audiences of it) keeps the first.
+/// One `INSERT … SELECT` over the audience, returning who got a notice. A person already
+/// holding a notice of this event (in two audiences of it) keeps the first.
 pub async fn insert(
     db: &impl ConnectionTrait,
     event: &outbox::Model,
     audience: &Audience,
     n: &Notice,
-) -> AppResult<u64> {
+) -> AppResult<Vec<Uuid>> {
     let select = Query::select()
         .column(user::Column::Id)
         .expr(Expr::val(event.id))
@@ -189,9 +190,28 @@ pub async fn insert(
         ])
         .select_from(select)
         .map_err(AppError::internal)?
-        .on_conflict(OnConflict::columns([C::UserId, C::EventId]).do_nothing().to_owned());
-    let done = db.execute_raw(db.get_database_backend().build(&insert)).await?;
-    Ok(done.rows_affected())
+        .on_conflict(OnConflict::columns([C::UserId, C::EventId]).do_nothing().to_owned())
+        .returning_col(C::UserId);
+    let rows = db.query_all_raw(db.get_database_backend().build(&insert)).await?;
+    Ok(rows.iter().filter_map(|row| row.try_get::<Uuid>("", "user_id").ok()).collect())
+}
+
+/// People whose badge numbers an event may move without notifying them: whoever took the
+/// step (an answered invitation, an evaluation), and the readers of a briefing that was
+/// withdrawn or changed.
+pub async fn badge_moved(db: &impl ConnectionTrait, e: &outbox::Model) -> AppResult<Vec<Uuid>> {
+    let mut people = vec![e.actor_id];
+    if e.subject_type == "briefing" && e.kind != "PUBLISHED" {
+        let readers: Vec<Uuid> = briefing_recipient::Entity::find()
+            .select_only()
+            .column(briefing_recipient::Column::UserId)
+            .filter(briefing_recipient::Column::BriefingId.eq(e.subject_id))
+            .into_tuple()
+            .all(db)
+            .await?;
+        people.extend(readers);
+    }
+    Ok(people)
 }
 
 fn ids(v: &Value) -> Vec<Uuid> {

@@ -18,6 +18,7 @@ mod integrity_proposals;
 mod integrity_suggestions;
 mod integrity_visits;
 mod limits;
+mod live;
 mod members;
 mod notifications;
 mod personal_data;
