@@ -22,7 +22,7 @@ use crate::{
     live::Broker,
     notifications,
     persisted_queries::PersistedQueries,
-    proposals,
+    proposals, reminders,
     state::{AppState, State},
     suggestions, visits,
 };
@@ -148,6 +148,7 @@ pub async fn spawn(
         .ok_or_else(|| format!("BIND_ADDR {bind}: no local address"))?;
     attachments::spawn_sweeper(state.clone());
     notifications::dispatcher::spawn(state.clone());
+    reminders::spawn(state.clone());
     let routes = http::routes(state.clone(), schema(&state), introspection_schema(&state));
     let server = Server::new_with_acceptor(acceptor).run_with_graceful_shutdown(
         routes,

@@ -75,6 +75,7 @@ const KEYS: &[&str] = &[
     "ATTACHMENT_ORPHAN_AFTER_SECS",
     "ATTACHMENT_CLEANUP_INTERVAL_SECS",
     "NOTIFICATION_DISPATCH_INTERVAL_MS",
+    "REMINDER_INTERVAL_SECS",
     "CORS_ALLOWED_ORIGINS",
     "PERSISTED_QUERY_TTL_SECS",
     "PERSISTED_QUERY_LOCAL_ENTRIES",
@@ -192,6 +193,9 @@ pub struct Settings {
     /// How often each process looks for domain events to turn into notifications (the
     /// longest a notification waits after its step committed).
     pub notification_dispatch_interval_ms: u64,
+    /// How often each process looks for reminders that fell due (a visit tomorrow, a
+    /// deadline near, an assignment overdue); each is claimed once whichever process runs.
+    pub reminder_interval_secs: u64,
     /// Origins (`https://h5.example.org`) whose pages may call the API from a browser;
     /// comma-separated in the environment. None by default: the phone app and the IDE on
     /// this origin need no CORS.
@@ -268,6 +272,7 @@ impl Default for Settings {
             attachment_orphan_after_secs: 24 * 3600,
             attachment_cleanup_interval_secs: 3600,
             notification_dispatch_interval_ms: 200,
+            reminder_interval_secs: 60,
             cors_allowed_origins: Vec::new(),
             persisted_query_ttl_secs: 7 * 24 * 3600,
             persisted_query_local_entries: 2000,

@@ -33,6 +33,7 @@ pub mod paging;
 pub mod persisted_queries;
 pub mod phone;
 pub mod proposals;
+pub mod reminders;
 pub mod sql;
 pub mod state;
 pub mod suggestions;

@@ -24,6 +24,7 @@ pub mod proposal_evaluation;
 pub mod proposal_event;
 pub mod proposal_reply;
 pub mod proposal_serial;
+pub mod reminder;
 pub mod sector;
 pub mod sector_convener;
 pub mod special_committee;

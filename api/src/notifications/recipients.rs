@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::{
     error::{AppError, AppResult},
-    transition,
+    reminders, transition,
 };
 use entity::{
     CoSignStatus, ParticipantStatus, Role, briefing, briefing_recipient, membership, notification, outbox, proposal,
@@ -44,6 +44,9 @@ pub const KINDS: &[(&str, &str)] = &[
     ("LEAVE_APPROVED", "请假获批"),
     ("LEAVE_REFUSED", "请假未获批"),
     ("WAITLIST_CONFIRMED", "候补转正"),
+    ("VISIT_TOMORROW", "活动前一天提醒"),
+    ("DEADLINE_NEAR", "办理期限临近（承办单位）"),
+    ("OVERDUE", "办理超期（承办单位）"),
 ];
 
 /// Who an event concerns.
@@ -61,6 +64,8 @@ pub enum Audience {
     Participants(Uuid),
     /// Named people (ids from the event).
     People(Vec<Uuid>),
+    /// A visit's participants holding a place (confirmed, or asking for leave).
+    Going(Uuid),
 }
 
 impl Audience {
@@ -128,6 +133,19 @@ impl Audience {
                 ),
             ),
             Audience::People(ids) => Condition::all().add(id.is_in(ids.iter().copied())),
+            Audience::Going(v) => Condition::all().add(
+                id.in_subquery(
+                    Query::select()
+                        .column(visit_participant::Column::UserId)
+                        .from(visit_participant::Entity)
+                        .and_where(visit_participant::Column::VisitId.eq(*v))
+                        .and_where(
+                            visit_participant::Column::Status
+                                .is_in([ParticipantStatus::Confirmed, ParticipantStatus::LeaveRequested]),
+                        )
+                        .to_owned(),
+                ),
+            ),
         }
     }
 }
@@ -238,6 +256,10 @@ fn body(title: &str, note: Option<String>) -> Option<String> {
 pub async fn plan(db: &impl ConnectionTrait, e: &outbox::Model) -> AppResult<Vec<(Audience, Notice)>> {
     let notice = |kind, title: String, body| Notice { kind, title, body, subject_type: "" };
     let plan = match (e.subject_type.as_str(), e.kind.as_str()) {
+        // Reminders (from the clock, not a step): `reminders/notice.rs`.
+        ("visit", reminders::VISIT_TOMORROW) | ("proposal", reminders::DEADLINE_NEAR | reminders::OVERDUE) => {
+            return reminders::notice::plan(db, e).await;
+        }
         ("briefing", "PUBLISHED") => {
             let Some(b) = briefing::Entity::find_by_id(e.subject_id).one(db).await? else { return Ok(vec![]) };
             // A confidential briefing's summary stays inside the app: no body, so nothing of

@@ -131,6 +131,8 @@ pub fn test_settings(db_url: &str, prefix: &str) -> Settings {
         // Tests dispatch notifications themselves (`dispatcher::run_until_idle`), so the
         // background poll stays out of the query counts; `notifications.rs` runs it fast.
         notification_dispatch_interval_ms: 3_600_000,
+        // Reminders too (`reminders::run_due` with the `now` a test chooses).
+        reminder_interval_secs: 3_600_000,
         ..Settings::default()
     }
 }

@@ -23,6 +23,7 @@ mod members;
 mod notifications;
 mod personal_data;
 mod proposals;
+mod reminders;
 mod retries;
 mod signin;
 mod startup;
