@@ -1,6 +1,6 @@
-//! First start: an empty database gets one organization and one admin, from ADMIN_PHONE /
-//! ADMIN_PASSWORD or with a generated one-time password printed once. Never a fixed
-//! default password.
+//! First start: an empty database gets one organization (of `BOOTSTRAP_ORGANIZATION_LEVEL`)
+//! and one admin, from ADMIN_PHONE / ADMIN_PASSWORD or with a generated one-time password
+//! printed once. Never a fixed default password. The admin is also the platform admin.
 use rand::{Rng, distr::Alphanumeric};
 use sea_orm::{EntityTrait, PaginatorTrait};
 use secrecy::ExposeSecret;
@@ -35,7 +35,7 @@ pub async fn first_start(state: &AppState) -> AppResult<Option<(String, Option<S
         NewOrganization {
             name: settings.bootstrap_organization_name.clone(),
             short_name: None,
-            level: OrganizationLevel::Municipal,
+            level: settings.bootstrap_level().unwrap_or(OrganizationLevel::Municipal),
             parent_id: None,
             region: None,
         },
@@ -58,6 +58,9 @@ pub async fn first_start(state: &AppState) -> AppResult<Option<(String, Option<S
     )
     .await?;
     insert_membership(&txn, admin.id, &org, MembershipFields { role: Some(Role::Admin), ..Default::default() }).await?;
+    // The first admin also runs the deployment: a committee above this one, when the
+    // province joins the city's deployment, is theirs to create.
+    crate::organizations::platform::grant(&txn, admin.id).await?;
     txn.commit().await?;
 
     tracing::info!(organization = %org.name, admin = %phone::mask(&admin.phone), "empty database bootstrapped");

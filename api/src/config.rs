@@ -35,6 +35,7 @@ const KEYS: &[&str] = &[
     "ADMIN_PASSWORD",
     "ADMIN_NAME",
     "BOOTSTRAP_ORGANIZATION_NAME",
+    "BOOTSTRAP_ORGANIZATION_LEVEL",
     "LOGIN_MAX_FAILURES_PER_PHONE",
     "LOGIN_MAX_FAILURES_PER_IP",
     "LOGIN_FAILURE_WINDOW_SECS",
@@ -119,6 +120,8 @@ pub struct Settings {
     pub admin_password: Option<SecretString>,
     pub admin_name: String,
     pub bootstrap_organization_name: String,
+    /// The first organization's level: `NATIONAL`, `PROVINCIAL`, `MUNICIPAL` or `COUNTY`.
+    pub bootstrap_organization_level: String,
     pub login_max_failures_per_phone: u32,
     /// Higher than per phone: Chinese mobile carriers put many users behind one address.
     pub login_max_failures_per_ip: u32,
@@ -232,6 +235,7 @@ impl Default for Settings {
             admin_password: None,
             admin_name: "系统管理员".into(),
             bootstrap_organization_name: "市政协".into(),
+            bootstrap_organization_level: "MUNICIPAL".into(),
             login_max_failures_per_phone: 5,
             login_max_failures_per_ip: 50,
             login_failure_window_secs: 15 * 60,
@@ -383,6 +387,14 @@ impl Settings {
     }
 
     /// Reasons the server must not start with these settings, one line each.
+    /// `BOOTSTRAP_ORGANIZATION_LEVEL` read as a level (`None`: not one).
+    pub fn bootstrap_level(&self) -> Option<entity::OrganizationLevel> {
+        use entity::OrganizationLevel as L;
+        [L::National, L::Provincial, L::Municipal, L::County]
+            .into_iter()
+            .find(|l| sea_orm::ActiveEnum::to_value(l).eq_ignore_ascii_case(self.bootstrap_organization_level.trim()))
+    }
+
     pub fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
         if self.access_token_ttl_secs == 0 || self.refresh_token_ttl_secs <= self.access_token_ttl_secs {
@@ -394,6 +406,9 @@ impl Settings {
         }
         if self.refresh_reuse_grace_secs >= self.refresh_token_ttl_secs {
             problems.push("REFRESH_REUSE_GRACE_SECS must be shorter than REFRESH_TOKEN_TTL_SECS".into());
+        }
+        if self.bootstrap_level().is_none() {
+            problems.push("BOOTSTRAP_ORGANIZATION_LEVEL must be NATIONAL, PROVINCIAL, MUNICIPAL or COUNTY".into());
         }
         if self.storage_backend == StorageBackend::S3 && self.s3_bucket.is_none() {
             problems.push("STORAGE_BACKEND=s3 needs S3_BUCKET".into());

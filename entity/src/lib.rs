@@ -17,6 +17,7 @@ pub mod notification;
 pub mod notification_preference;
 pub mod organization;
 pub mod outbox;
+pub mod platform_admin;
 pub mod proposal;
 pub mod proposal_assignment;
 pub mod proposal_cosigner;

@@ -2,7 +2,10 @@
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
 use chrono::{DateTime, Utc};
 
-use super::service::{self, HandlingUnitFields, NewOrganization, OrganizationChanges};
+use super::{
+    platform,
+    service::{self, HandlingUnitFields, NewOrganization, OrganizationChanges},
+};
 use crate::{
     error::AppError,
     graphql::{
@@ -164,8 +167,8 @@ pub struct CreateOrganizationInput {
     pub name: String,
     pub short_name: Option<String>,
     pub level: OrganizationLevel,
-    /// 上级政协组织（须在管理员的管辖范围内）
-    pub parent_id: ID,
+    /// 上级政协组织（须在管理员的管辖范围内）；不填则新建顶级政协组织（仅平台管理员，新建者成为其管理员）
+    pub parent_id: Option<ID>,
     pub region: Option<String>,
 }
 
@@ -228,17 +231,30 @@ pub struct OrganizationMutation;
 
 #[Object]
 impl OrganizationMutation {
-    /// 新建下级政协组织（管理员）
+    /// 新建下级政协组织（管理员）；不指定上级则新建顶级政协组织（平台管理员，如在市政协之上建省政协）
     async fn create_organization(&self, ctx: &Context<'_>, input: CreateOrganizationInput) -> Result<Organization> {
         let actor = actor(ctx).await?;
+        let parent_id = input.parent_id.as_ref().map(|p| parse_id(p, "parentId")).transpose()?;
         let new = NewOrganization {
             name: input.name,
             short_name: input.short_name,
             level: input.level.into(),
-            parent_id: Some(parse_id(&input.parent_id, "parentId")?),
+            parent_id,
             region: input.region,
         };
-        Ok(Organization(service::create_organization(&ctx.state()?.db, actor, new).await?))
+        let db = &ctx.state()?.db;
+        let created = match parent_id {
+            Some(_) => service::create_organization(db, actor, new).await?,
+            None => platform::create_root(db, actor, new).await?,
+        };
+        Ok(Organization(created))
+    }
+
+    /// 把一个顶级政协组织（连同其全部下级）挂到另一政协组织之下（平台管理员），如把市政协挂到新建的省政协下
+    async fn attach_organization(&self, ctx: &Context<'_>, id: ID, parent_id: ID) -> Result<Organization> {
+        let actor = actor(ctx).await?;
+        let (id, parent_id) = (parse_id(&id, "id")?, parse_id(&parent_id, "parentId")?);
+        Ok(Organization(platform::attach(&ctx.state()?.db, actor, id, parent_id).await?))
     }
 
     async fn update_organization(

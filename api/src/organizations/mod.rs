@@ -2,4 +2,5 @@
 //! committees, handling units.
 pub mod access;
 pub mod graphql;
+pub mod platform;
 pub mod service;

@@ -89,14 +89,24 @@ pub async fn insert_organization(db: &impl ConnectionTrait, input: NewOrganizati
     .await?)
 }
 
+/// A committee under `input.parent_id`. The parent is locked first: a platform admin
+/// moving the tree (`platform::attach`) rewrites the paths the child's is built from.
 pub async fn create_organization(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     actor: &Principal,
     input: NewOrganization,
 ) -> AppResult<organization::Model> {
     let parent_id = input.parent_id.ok_or_else(|| AppError::bad_input("parentId", "请指定上级政协组织"))?;
-    require(can_administer(actor, &find_org(db, parent_id, "parentId").await?))?;
-    insert_organization(db, input).await
+    let txn = crate::db::write(db).await?;
+    let parent =
+        lock_organization(&txn, parent_id).await.map_err(|_| AppError::bad_input("parentId", "政协组织不存在"))?;
+    // The actor's organization as it is now: the request read it before the lock, and a
+    // move of the tree in between rewrote both paths.
+    let now = Principal { org: find_org(&txn, actor.org.id, "parentId").await?, ..actor.clone() };
+    require(can_administer(&now, &parent))?;
+    let org = insert_organization(&txn, input).await?;
+    txn.commit().await?;
+    Ok(org)
 }
 
 pub struct OrganizationChanges {

@@ -12,6 +12,7 @@ mod auth;
 mod authz;
 mod briefings;
 mod clients;
+mod committee_tree;
 mod ide;
 mod integrity_briefings;
 mod integrity_proposals;
