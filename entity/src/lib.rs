@@ -24,6 +24,8 @@ pub mod proposal_evaluation;
 pub mod proposal_event;
 pub mod proposal_reply;
 pub mod proposal_serial;
+pub mod push_delivery;
+pub mod push_token;
 pub mod sector;
 pub mod sector_convener;
 pub mod special_committee;
