@@ -129,6 +129,8 @@ pub fn test_settings(db_url: &str, prefix: &str) -> Settings {
         // Tests dispatch notifications themselves (`dispatcher::run_until_idle`), so the
         // background poll stays out of the query counts; `notifications.rs` runs it fast.
         notification_dispatch_interval_ms: 3_600_000,
+        // Likewise pushes (`push::run_until_idle` with a sender of the test's own).
+        push_send_interval_ms: 3_600_000,
         ..Settings::default()
     }
 }
