@@ -17,5 +17,6 @@
 pub mod dispatcher;
 pub mod graphql;
 pub mod push;
+pub mod push_graphql;
 pub mod recipients;
 pub mod service;

@@ -22,6 +22,7 @@ mod members;
 mod notifications;
 mod personal_data;
 mod proposals;
+mod push;
 mod retries;
 mod signin;
 mod startup;

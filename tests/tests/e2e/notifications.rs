@@ -17,7 +17,7 @@ const INBOX: &str = "query($first: Int, $after: String, $u: Boolean) {
 }";
 
 /// Runs the dispatcher to the end, so what follows sees every notification.
-async fn dispatched(app: &TestApp) {
+pub(crate) async fn dispatched(app: &TestApp) {
     api::notifications::dispatcher::run_until_idle(&app.state.db).await.expect("dispatch");
 }
 
@@ -36,7 +36,7 @@ async fn unread(app: &TestApp, token: &str) -> u64 {
         .unwrap()
 }
 
-async fn briefing(app: &TestApp, admin: &str, title: &str, audience: Value, confidential: bool) -> String {
+pub(crate) async fn briefing(app: &TestApp, admin: &str, title: &str, audience: Value, confidential: bool) -> String {
     let input = json!({ "title": title, "summary": "通报摘要", "body": "正文", "source": "市政府", "audience": audience, "confidential": confidential });
     let a = app
         .gql(
