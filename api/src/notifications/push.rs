@@ -285,7 +285,11 @@ impl PushSender for PerPlatform {
 }
 
 /// The sender `PUSH_SENDER` names (`Settings::problems` refuses any other name).
-pub fn sender_from(_settings: &Settings) -> Arc<dyn PushSender> {
+pub fn sender_from(settings: &Settings) -> Arc<dyn PushSender> {
+    if settings.app_env == crate::config::AppEnv::Production {
+        // Not a refusal to start: the inbox and live updates work without pushes.
+        tracing::warn!("PUSH_SENDER=log: pushes are written to the log, no phone receives them");
+    }
     Arc::new(LoggingSender)
 }
 
@@ -561,6 +565,38 @@ mod tests {
         for bad in ["short", "has space in it", "quote\"token1", "令牌令牌令牌令牌", &"x".repeat(513)] {
             assert!(check_token(bad).is_err(), "{bad}");
         }
+    }
+
+    /// Answers as it was told, so a test can see which vendor a push went to.
+    struct Fixed(PushOutcome);
+
+    impl PushSender for Fixed {
+        fn send<'a>(&'a self, _: &'a PushMessage) -> BoxFuture<'a, PushOutcome> {
+            Box::pin(async move { self.0.clone() })
+        }
+    }
+
+    #[tokio::test]
+    async fn each_platform_goes_to_its_own_vendor() {
+        let route = PerPlatform {
+            android: Arc::new(Fixed(PushOutcome::Sent)),
+            ios: Arc::new(Fixed(PushOutcome::TokenInvalid)),
+            harmony: Arc::new(Fixed(PushOutcome::Retry("harmony".into()))),
+        };
+        let message = |platform| PushMessage {
+            platform,
+            token: "a1b2c3d4e5f6".into(),
+            title: "通报".into(),
+            body: None,
+            notification_id: Uuid::nil(),
+            subject_type: "briefing".into(),
+            subject_id: Uuid::nil(),
+            organization_id: Uuid::nil(),
+        };
+        assert_eq!(route.send(&message(PushPlatform::Android)).await, PushOutcome::Sent);
+        assert_eq!(route.send(&message(PushPlatform::Ios)).await, PushOutcome::TokenInvalid);
+        assert_eq!(route.send(&message(PushPlatform::Harmony)).await, PushOutcome::Retry("harmony".into()));
+        assert_eq!(LoggingSender.send(&message(PushPlatform::Ios)).await, PushOutcome::Sent);
     }
 
     #[test]
