@@ -8,6 +8,8 @@
 //!   attempts, back-off). The key (event, token) means a device gets at most one push per
 //!   event. It keeps the token's id, not the token: the sender reads the token when it
 //!   sends, so a token removed or moved to another person since is not pushed to.
+//! - `ix_notification_event`: the dispatcher reads an event's notification rows to queue
+//!   their pushes.
 use sea_orm_migration::{prelude::*, schema::*};
 
 use crate::common::fk_cascade;
@@ -54,6 +56,14 @@ impl MigrationTrait for Migration {
             )
             .await?;
 
+        // The dispatcher queues an event's pushes from its notification rows: without this
+        // index that is a scan of every notification ever written (the key leads with the
+        // user).
+        manager
+            .create_index(
+                Index::create().name("ix_notification_event").table("notification").col("event_id").to_owned(),
+            )
+            .await?;
         manager
             .create_table(
                 Table::create()
@@ -94,6 +104,7 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager.drop_table(Table::drop().table("push_delivery").to_owned()).await?;
+        manager.drop_index(Index::drop().name("ix_notification_event").table("notification").to_owned()).await?;
         manager.drop_table(Table::drop().table("push_token").to_owned()).await?;
         Ok(())
     }
