@@ -451,6 +451,11 @@ async fn deliver(
     token: Option<&push_token::Model>,
     notice: Option<&notification::Model>,
 ) -> Verdict {
+    if notice.is_some_and(|n| n.read_at.is_some()) {
+        // Read in the app (or on another device) while this push waited for a retry: it
+        // would only be an old badge.
+        return Verdict::Drop { reason: "the notification was read already", forget: false };
+    }
     let Some(token) = token else {
         return Verdict::Drop { reason: "the device's token was removed", forget: false };
     };

@@ -373,6 +373,19 @@ async fn failures_back_off_and_retry(backend: Backend) {
     assert_eq!(down.calls(), 3);
     let d = deliveries(&o.app).await.into_iter().find(|d| d.title == "通报：总是失败").unwrap();
     assert_eq!((d.status, d.attempts, d.last_error.as_deref()), (PushStatus::Failed, 3, Some("HTTP 500")));
+
+    // Read in the app while its push waits for a retry: the push is dropped, not sent late.
+    briefing(&o.app, &o.admin, "已读的通报", json!({ "userIds": [o.users[0]] }), false).await;
+    dispatched(&o.app).await;
+    let flaky = Recorder::scripted([PushOutcome::Retry("HTTP 503".into())]);
+    send(&o.app, &flaky).await;
+    o.app.gql(Some(&o.tokens[0]), "mutation { markAllNotificationsRead { marked } }", json!({})).await.data();
+    make_due(&o.app).await;
+    send(&o.app, &flaky).await;
+    assert_eq!(flaky.calls(), 1);
+    let d = deliveries(&o.app).await.into_iter().find(|d| d.title == "通报：已读的通报").unwrap();
+    assert_eq!(d.status, PushStatus::Dropped);
+    assert_eq!(tokens(&o.app).await.len(), 1, "the device keeps its token");
 }
 both!(failures_back_off_and_retry);
 
