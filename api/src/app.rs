@@ -19,9 +19,10 @@ use crate::{
     graphql::{self, Limits},
     http,
     kv::{Kv, MemoryKv, RedisKv},
+    live::Broker,
     notifications,
     persisted_queries::PersistedQueries,
-    proposals,
+    proposals, reminders,
     state::{AppState, State},
     suggestions, visits,
 };
@@ -33,6 +34,10 @@ pub async fn build_state(settings: Settings) -> Result<State, String> {
         return Err(problems.join("\n"));
     }
     let (db, queries) = db::connect(&settings).await?;
+    let live = match &settings.redis_url {
+        Some(url) => Broker::redis(url, &settings.redis_key_prefix).await.map_err(|e| format!("REDIS_URL: {e}"))?,
+        None => Broker::in_process(),
+    };
     let kv: Arc<dyn Kv> = match &settings.redis_url {
         Some(url) => Arc::new(RedisKv::connect(url).await.map_err(|e| format!("REDIS_URL: {e}"))?),
         None => {
@@ -58,6 +63,7 @@ pub async fn build_state(settings: Settings) -> Result<State, String> {
         &settings.redis_key_prefix,
         settings.refresh_token_ttl(),
         settings.refresh_reuse_grace(),
+        live.clone(),
     );
     let passwords = Passwords::new(settings.password_hash_concurrency, settings.password_hash_max_wait());
     let limiter = LoginLimiter::new(
@@ -92,6 +98,7 @@ pub async fn build_state(settings: Settings) -> Result<State, String> {
         uploads,
         attachment_owners,
         persisted_queries,
+        live,
     }))
 }
 
@@ -141,6 +148,7 @@ pub async fn spawn(
         .ok_or_else(|| format!("BIND_ADDR {bind}: no local address"))?;
     attachments::spawn_sweeper(state.clone());
     notifications::dispatcher::spawn(state.clone());
+    reminders::spawn(state.clone());
     notifications::push::spawn(state.clone(), notifications::push::sender_from(&state.settings));
     let routes = http::routes(state.clone(), schema(&state), introspection_schema(&state));
     let server = Server::new_with_acceptor(acceptor).run_with_graceful_shutdown(

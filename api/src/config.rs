@@ -75,12 +75,15 @@ const KEYS: &[&str] = &[
     "ATTACHMENT_ORPHAN_AFTER_SECS",
     "ATTACHMENT_CLEANUP_INTERVAL_SECS",
     "NOTIFICATION_DISPATCH_INTERVAL_MS",
+    "REMINDER_INTERVAL_SECS",
     "PUSH_SENDER",
     "PUSH_SEND_INTERVAL_MS",
     "PUSH_MAX_ATTEMPTS",
     "CORS_ALLOWED_ORIGINS",
     "PERSISTED_QUERY_TTL_SECS",
     "PERSISTED_QUERY_LOCAL_ENTRIES",
+    "LIVE_SESSION_CHECK_SECS",
+    "LIVE_MAX_SUBSCRIPTIONS",
 ];
 
 /// Where uploaded files are kept.
@@ -193,6 +196,9 @@ pub struct Settings {
     /// How often each process looks for domain events to turn into notifications (the
     /// longest a notification waits after its step committed).
     pub notification_dispatch_interval_ms: u64,
+    /// How often each process looks for reminders that fell due (a visit tomorrow, a
+    /// deadline near, an assignment overdue); each is claimed once whichever process runs.
+    pub reminder_interval_secs: u64,
     /// Which push vendor the sender talks to: `log` (writes each push to the log; the only
     /// one built in, see `notifications::push::PushSender` for adding a real vendor).
     pub push_sender: String,
@@ -210,6 +216,12 @@ pub struct Settings {
     /// Without Redis: how many persisted queries this process keeps (least recently used
     /// go first).
     pub persisted_query_local_entries: usize,
+    /// How often a subscription socket asks the session store whether its session still
+    /// admits it, besides the broker's signal when a session ends: the longest a socket
+    /// outlives a session whose signal was lost, or one that expired.
+    pub live_session_check_secs: u64,
+    /// Subscriptions one socket may run at once.
+    pub live_max_subscriptions: usize,
 }
 
 impl Default for Settings {
@@ -270,12 +282,15 @@ impl Default for Settings {
             attachment_orphan_after_secs: 24 * 3600,
             attachment_cleanup_interval_secs: 3600,
             notification_dispatch_interval_ms: 200,
+            reminder_interval_secs: 60,
             push_sender: "log".into(),
             push_send_interval_ms: 1000,
             push_max_attempts: 8,
             cors_allowed_origins: Vec::new(),
             persisted_query_ttl_secs: 7 * 24 * 3600,
             persisted_query_local_entries: 2000,
+            live_session_check_secs: 30,
+            live_max_subscriptions: 16,
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The HTTP surface: `POST /graphql` (the API; JSON, or multipart for uploads),
-//! `GET /graphql` (queries in the query string; GraphiQL for a browser), `GET /files/{id}` (signed attachment downloads),
+//! `GET /graphql` (queries in the query string; GraphiQL for a browser; subscriptions
+//! over a WebSocket upgrade), `GET /files/{id}` (signed attachment downloads),
 //! `/healthz` and `/readyz`. Authentication happens here, before the schema runs: a
 //! request that carries a bad token is refused whole, never answered in part.
 use poem::web::{CompressionAlgo, CompressionLevel};
@@ -7,7 +8,7 @@ use poem::{
     Body, EndpointExt, IntoResponse, Request, Response, Route, get, handler,
     http::{Method, StatusCode, header},
     middleware::{Compression, Cors, Tracing},
-    web::{Data, Json},
+    web::{Data, Json, websocket::WebSocket},
 };
 use serde_json::json;
 
@@ -213,16 +214,22 @@ async fn graphql_post(
     execute(req, format, request, viewer, &state, &schemas).await
 }
 
-/// `GET /graphql`: the IDE for a browser (or anyone who sends no query); otherwise a query in the
-/// query string (never a mutation), so a persisted query's hash makes a short URL that
-/// caches can keep.
+/// `GET /graphql`: a WebSocket upgrade for subscriptions (`live::socket`); the IDE for a
+/// browser (or anyone who sends no query); otherwise a query in the query string (never a
+/// mutation), so a persisted query's hash makes a short URL that caches can keep.
 #[handler]
 async fn graphql_get(
     req: &Request,
+    websocket: Option<WebSocket>,
     state: Data<&State>,
     schema: Data<&AppSchema>,
     introspection: Data<&IntrospectionSchema>,
 ) -> Response {
+    if let Some(websocket) = websocket {
+        let protocol = crate::live::socket::protocol(req.header(header::SEC_WEBSOCKET_PROTOCOL));
+        let ip = request_ip(req, &state.settings);
+        return crate::live::socket::upgrade(websocket, protocol, state.0.clone(), schema.0.clone(), ip);
+    }
     let query_string = req.uri().query().unwrap_or_default();
     // Nothing to run: the page, unless a GraphQL client asked (it gets the 400 below).
     if query_string.is_empty() && !transport::wants_json(req.header(header::ACCEPT)) {

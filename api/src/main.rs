@@ -1,5 +1,5 @@
 //! `api` — serve (default), `api seed-demo`, `api sweep-attachments`, `api dispatch-events`,
-//! `api export-schema`.
+//! `api run-reminders`, `api export-schema`.
 use std::process::ExitCode;
 
 use api::{app, config::Settings, demo, graphql};
@@ -25,6 +25,9 @@ enum Command {
     /// Turn pending domain events into notifications now, until none is left (the server
     /// also does it every NOTIFICATION_DISPATCH_INTERVAL_MS).
     DispatchEvents,
+    /// Fire the reminders due now that no process fired yet (the server also does it every
+    /// REMINDER_INTERVAL_SECS); `dispatch-events` then turns them into notifications.
+    RunReminders,
     /// Write the GraphQL schema (SDL) to a file.
     ExportSchema {
         #[arg(long, default_value = "schema.graphql")]
@@ -64,6 +67,7 @@ async fn main() -> ExitCode {
         Some(Command::SeedDemo) => seed_demo(settings).await,
         Some(Command::SweepAttachments) => sweep_attachments(settings).await,
         Some(Command::DispatchEvents) => dispatch_events(settings).await,
+        Some(Command::RunReminders) => run_reminders(settings).await,
         _ => serve(settings).await,
     };
     match result {
@@ -112,7 +116,14 @@ async fn sweep_attachments(settings: Settings) -> Result<(), String> {
 
 async fn dispatch_events(settings: Settings) -> Result<(), String> {
     let state = app::build_state(settings).await?;
-    let n = api::notifications::dispatcher::run_until_idle(&state.db).await.map_err(|e| e.to_string())?;
+    let n = api::notifications::dispatcher::deliver(&state).await.map_err(|e| e.to_string())?;
     println!("dispatched {n} events");
+    Ok(())
+}
+
+async fn run_reminders(settings: Settings) -> Result<(), String> {
+    let state = app::build_state(settings).await?;
+    let n = api::reminders::run_due(&state.db, chrono::Utc::now()).await.map_err(|e| e.to_string())?;
+    println!("fired {n} reminders");
     Ok(())
 }

@@ -10,6 +10,7 @@ use crate::{
     config::Settings,
     db::QueryCounter,
     kv::Kv,
+    live::Broker,
     persisted_queries::PersistedQueries,
 };
 
@@ -33,6 +34,8 @@ pub struct AppState {
     pub attachment_owners: Owners,
     /// Queries registered by their hash (APQ).
     pub persisted_queries: PersistedQueries,
+    /// Signals to live subscriptions in every process (Redis pub/sub, or this process).
+    pub live: Broker,
 }
 
 pub type State = Arc<AppState>;

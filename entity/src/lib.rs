@@ -26,6 +26,7 @@ pub mod proposal_reply;
 pub mod proposal_serial;
 pub mod push_delivery;
 pub mod push_token;
+pub mod reminder;
 pub mod sector;
 pub mod sector_convener;
 pub mod special_committee;

@@ -14,6 +14,7 @@ mod m20261127_000007_integrity;
 mod m20261127_000008_account_stewards;
 mod m20261127_000009_audit_log;
 mod m20261128_000010_notifications;
+mod m20261128_000011_reminders;
 mod m20261128_000012_push;
 
 pub struct Migrator;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000008_account_stewards::Migration),
             Box::new(m20261127_000009_audit_log::Migration),
             Box::new(m20261128_000010_notifications::Migration),
+            Box::new(m20261128_000011_reminders::Migration),
             Box::new(m20261128_000012_push::Migration),
         ]
     }

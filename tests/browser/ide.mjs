@@ -1,6 +1,6 @@
 // Opens the GraphQL IDE in Debian's headless Chromium with every request that would leave
-// this machine blocked, signs in through the Headers tab, runs `{ me { name } }`, and opens
-// the documentation explorer. Prints one JSON line with what it saw; exits 1 on failure.
+// this machine blocked, signs in through the Headers tab, runs `{ me { name } }` and a
+// subscription over WebSocket, and opens the documentation explorer. Prints one JSON line with what it saw; exits 1 on failure.
 // Usage: node ide.mjs <base-url> <access-token> <expected-name>
 import { chromium } from 'playwright-core';
 
@@ -20,8 +20,9 @@ const browser = await chromium.launch({
     '--disable-sync',
   ],
 });
+let page;
 try {
-  const page = await browser.newPage();
+  page = await browser.newPage();
   // Only loopback may be reached: anything else is recorded and refused.
   await page.route('**/*', (route) => {
     const url = new URL(route.request().url());
@@ -31,6 +32,7 @@ try {
     return route.abort();
   });
   page.on('pageerror', (e) => seen.pageErrors.push(e.message));
+  page.on('console', (m) => { if (m.type() === 'error') seen.pageErrors.push(m.text()); });
 
   seen.step = 'open';
   await page.goto(`${base}/graphql`, { waitUntil: 'load' });
@@ -55,6 +57,25 @@ try {
   );
   seen.answer = await page.$eval('.graphiql-response', (el) => el.innerText);
 
+  // A subscription, over the WebSocket on the same origin, signed in by the same header.
+  seen.step = 'subscribe';
+  await page.evaluate(() => {
+    document
+      .querySelector('.graphiql-query-editor .CodeMirror')
+      .CodeMirror.setValue('subscription { unreadCounts { briefings notifications } }');
+  });
+  // GraphiQL parses the edited document after a short debounce; the fetcher picks the
+  // WebSocket by looking at that parse, so let it happen first.
+  await page.waitForTimeout(1000);
+  await page.click('.graphiql-execute-button');
+  await page.waitForFunction(
+    () => (document.querySelector('.graphiql-response')?.innerText || '').includes('unreadCounts'),
+    null,
+    { timeout: 20000 },
+  );
+  seen.live = await page.$eval('.graphiql-response', (el) => el.innerText);
+  await page.click('.graphiql-execute-button'); // stops it
+
   // The documentation explorer shows the schema loaded by introspection.
   seen.step = 'docs';
   await page.getByRole('button', { name: /Show Documentation Explorer/i }).click();
@@ -67,6 +88,7 @@ try {
   seen.schemaError = (await page.content()).includes('Error fetching schema');
 } catch (e) {
   seen.failure = String(e && e.message ? e.message : e);
+  seen.response = await page?.$eval('.graphiql-response', (el) => el.innerText).catch(() => null);
 } finally {
   await browser.close();
 }

@@ -28,6 +28,7 @@ use uuid::Uuid;
 use crate::{
     error::{AppError, AppResult},
     kv::Kv,
+    live::{Broker, Signal},
 };
 use entity::Role;
 
@@ -83,6 +84,9 @@ pub struct Sessions {
     ttl: Duration,
     /// How long the refresh token rotated last may be presented again.
     grace: Duration,
+    /// Tells live subscriptions (in every process) that sessions ended, so their sockets
+    /// close now rather than at their next check.
+    live: Broker,
 }
 
 /// The secret half of a refresh token.
@@ -175,8 +179,8 @@ fn parse_time(s: Option<&String>) -> DateTime<Utc> {
 }
 
 impl Sessions {
-    pub fn new(kv: Arc<dyn Kv>, prefix: &str, ttl: Duration, grace: Duration) -> Self {
-        Self { kv, prefix: prefix.to_owned(), ttl, grace }
+    pub fn new(kv: Arc<dyn Kv>, prefix: &str, ttl: Duration, grace: Duration, live: Broker) -> Self {
+        Self { kv, prefix: prefix.to_owned(), ttl, grace, live }
     }
 
     pub fn ttl(&self) -> Duration {
@@ -392,12 +396,16 @@ impl Sessions {
         let mut moved = session.clone();
         moved.organization_id = org;
         moved.role = role;
+        // A socket opened in the old organization answers for it: it closes, and the app
+        // reconnects with the new token.
+        self.live.publish(Signal::SessionsEnded { user: session.user_id, session: Some(session.id.clone()) }).await;
         Ok((moved, next))
     }
 
     pub async fn revoke(&self, user: Uuid, sid: &str) -> AppResult<()> {
         self.kv.delete(&[self.key(sid)]).await?;
         self.kv.set_remove(&self.user_key(user), &[sid.to_owned()]).await?;
+        self.live.publish(Signal::SessionsEnded { user, session: Some(sid.to_owned()) }).await;
         Ok(())
     }
 
@@ -430,6 +438,8 @@ impl Sessions {
         let keys: Vec<String> = ids.iter().map(|sid| self.key(sid)).collect();
         self.kv.delete(&keys).await?;
         self.kv.set_remove(&self.user_key(user), &ids).await?;
+        // After `keep` moved on: its socket checks and stays open.
+        self.live.publish(Signal::SessionsEnded { user, session: None }).await;
         Ok(ids.len())
     }
 
@@ -493,6 +503,10 @@ impl Sessions {
                 None => self.revoke(user, &session.id).await?,
             }
         }
+        if role.is_some() {
+            // Sockets opened under the old role close; the app reconnects as what it is now.
+            self.live.publish(Signal::SessionsEnded { user, session: None }).await;
+        }
         Ok(())
     }
 }
@@ -503,7 +517,8 @@ mod tests {
     use crate::kv::MemoryKv;
 
     fn sessions(grace_secs: u64) -> Sessions {
-        Sessions::new(Arc::new(MemoryKv::new()), "t:", Duration::from_secs(3600), Duration::from_secs(grace_secs))
+        let (ttl, grace) = (Duration::from_secs(3600), Duration::from_secs(grace_secs));
+        Sessions::new(Arc::new(MemoryKv::new()), "t:", ttl, grace, Broker::in_process())
     }
 
     async fn started(s: &Sessions) -> (Session, String) {

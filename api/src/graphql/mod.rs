@@ -7,10 +7,10 @@ pub mod enums;
 pub mod loaders;
 pub mod pagination;
 
-use async_graphql::{EmptySubscription, MergedObject, SDLExportOptions, Schema, SchemaBuilder};
+use async_graphql::{MergedObject, SDLExportOptions, Schema, SchemaBuilder};
 
 use crate::{
-    attachments, audit, auth, briefings, members, notifications, organizations, proposals, suggestions, visits,
+    attachments, audit, auth, briefings, live, members, notifications, organizations, proposals, suggestions, visits,
 };
 
 /// Named `Query` and `Mutation` in the schema, the names clients assume: Apollo Client's
@@ -28,6 +28,7 @@ pub struct QueryRoot(
     proposals::graphql::ProposalQuery,
     audit::graphql::AuditQuery,
     notifications::graphql::NotificationQuery,
+    live::graphql::LiveQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -45,7 +46,10 @@ pub struct MutationRoot(
     notifications::push_graphql::PushMutation,
 );
 
-pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
+
+/// Subscriptions run over WebSocket at `/graphql` (`live::socket`).
+pub use live::graphql::SubscriptionRoot;
 
 /// The same schema with the depth limit the introspection query needs.
 #[derive(Clone)]
@@ -69,8 +73,8 @@ impl Default for Limits {
     }
 }
 
-pub fn builder(limits: &Limits) -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
-    let builder = Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
+pub fn builder(limits: &Limits) -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
+    let builder = Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot)
         .limit_depth(limits.depth)
         .limit_complexity(limits.complexity)
         .limit_recursive_depth(32)

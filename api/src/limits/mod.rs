@@ -45,8 +45,37 @@ fn set_headers(response: &mut Response, headers: &[(&'static str, String)]) {
     }
 }
 
-fn too_big(what: &str) -> Response {
-    refuse(StatusCode::BAD_REQUEST, &AppError::bad_input("query", what))
+fn too_big(what: &str) -> Refusal {
+    Refusal::new(StatusCode::BAD_REQUEST, AppError::bad_input("query", what))
+}
+
+/// Why a request is not run: the error, the HTTP status it is answered with, and the
+/// budget's standing when the budget refused it.
+pub struct Refusal {
+    pub status: StatusCode,
+    pub error: AppError,
+    meter: Option<budget::Meter>,
+}
+
+impl Refusal {
+    fn new(status: StatusCode, error: AppError) -> Self {
+        Self { status, error, meter: None }
+    }
+
+    /// The refusal as an HTTP answer, with `Retry-After` and `RateLimit` headers when the
+    /// budget refused.
+    pub fn into_response(self) -> Response {
+        let mut response = refuse(self.status, &self.error);
+        if let AppError::RateLimited { retry_after_secs, .. } = self.error
+            && let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        if let Some(meter) = self.meter {
+            set_headers(&mut response, &meter.headers());
+        }
+        response
+    }
 }
 
 /// Lets a request through to the schema, or answers it without running it.
@@ -56,8 +85,19 @@ pub async fn admit(
     viewer: Option<&Viewer>,
     ip: &str,
 ) -> Result<Admitted, Response> {
+    judge(state, request, viewer, ip).await.map_err(Refusal::into_response)
+}
+
+/// The checks of `admit`, for transports that answer refusals their own way (a
+/// subscription over WebSocket gets an `error` message).
+pub async fn judge(
+    state: &State,
+    request: &mut async_graphql::Request,
+    viewer: Option<&Viewer>,
+    ip: &str,
+) -> Result<Admitted, Refusal> {
     if let Some(field) = nul_in_request(request) {
-        return Err(refuse(StatusCode::BAD_REQUEST, &AppError::bad_input(field, "文本中不能含有空字符（\\0）")));
+        return Err(Refusal::new(StatusCode::BAD_REQUEST, AppError::bad_input(field, "文本中不能含有空字符（\\0）")));
     }
     let s = &state.settings;
     let variables = request.variables.clone();
@@ -92,7 +132,7 @@ pub async fn admit(
             }
             if shape.introspection && s.introspection_admin_only() && viewer.is_none_or(|v| v.role != Role::Admin) {
                 let err = AppError::forbidden("接口结构（introspection）仅对管理员开放，请以管理员身份登录后查询");
-                return Err(refuse(StatusCode::FORBIDDEN, &err));
+                return Err(Refusal::new(StatusCode::FORBIDDEN, err));
             }
             let sensitive = document::mutation_fields(doc).iter().any(|f| budget::SENSITIVE.contains(&f.as_str()));
             (shape.cost, sensitive)
@@ -101,19 +141,10 @@ pub async fn admit(
     match budget::spend(state, viewer.map(|v| v.user_id), ip, cost, sensitive).await {
         Ok(Ok(meter)) => Ok(Admitted { meter }),
         Ok(Err(refused)) => {
-            let mut response = refuse(StatusCode::TOO_MANY_REQUESTS, &refused.error);
-            if let AppError::RateLimited { retry_after_secs, .. } = refused.error
-                && let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string())
-            {
-                response.headers_mut().insert(header::RETRY_AFTER, value);
-            }
-            if let Some(meter) = refused.meter {
-                set_headers(&mut response, &meter.headers());
-            }
-            Err(response)
+            Err(Refusal { status: StatusCode::TOO_MANY_REQUESTS, error: refused.error, meter: refused.meter })
         }
         // The store is down: the same answer as a session lookup gives then.
-        Err(err) => Err(refuse(StatusCode::SERVICE_UNAVAILABLE, &err)),
+        Err(err) => Err(Refusal::new(StatusCode::SERVICE_UNAVAILABLE, err)),
     }
 }
 

@@ -20,7 +20,7 @@ use sea_orm::{
 };
 
 use super::recipients;
-use crate::{db, error::AppResult, state::State, transition};
+use crate::{db, error::AppResult, live::Signal, state::State, transition};
 use entity::outbox;
 
 /// Events claimed per transaction: enough to drain a burst quickly, few enough that a pass
@@ -35,19 +35,24 @@ pub fn spawn(state: State) -> tokio::task::JoinHandle<()> {
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
-            if let Err(e) = run_until_idle(&state.db).await {
+            if let Err(e) = deliver(&state).await {
                 tracing::warn!(error = %e, "notification dispatch failed; it runs again later");
             }
         }
     })
 }
 
-/// Dispatches until no event is left (what the background task does each tick; tests and
-/// `api dispatch-events` call it to be done now). Returns how many events it handled.
-pub async fn run_until_idle(db: &DatabaseConnection) -> AppResult<usize> {
+/// Dispatches until no event is left and tells live subscriptions, in every process, whom
+/// each event reached (what the background task does each tick; `api dispatch-events`
+/// calls it to be done now). Returns how many events it handled.
+pub async fn deliver(state: &State) -> AppResult<usize> {
     let mut total = 0;
     loop {
-        let done = pass(db).await?;
+        let (done, signals) = pass(&state.db).await?;
+        // After the commit: a subscriber that reads on the signal finds the rows.
+        for signal in signals {
+            state.live.publish(signal).await;
+        }
         total += done;
         if done == 0 {
             return Ok(total);
@@ -55,8 +60,23 @@ pub async fn run_until_idle(db: &DatabaseConnection) -> AppResult<usize> {
     }
 }
 
-/// One claim: up to `BATCH` events handled and marked in one transaction.
-pub async fn pass(db: &DatabaseConnection) -> AppResult<usize> {
+/// `deliver` without the live signals: for tests that only look at inboxes.
+pub async fn run_until_idle(db: &DatabaseConnection) -> AppResult<usize> {
+    let mut total = 0;
+    loop {
+        let (done, _) = pass(db).await?;
+        total += done;
+        if done == 0 {
+            return Ok(total);
+        }
+    }
+}
+
+/// One claim: up to `BATCH` events handled and marked in one transaction. Returns how
+/// many, with the signals to send once it has committed: whom each event notified, and
+/// whose badge numbers may have moved without a notice (the person who took the step, the
+/// readers of a withdrawn briefing).
+pub async fn pass(db: &DatabaseConnection) -> AppResult<(usize, Vec<Signal>)> {
     // Nothing pending is the common case: answer it without a write transaction.
     let pending = outbox::Entity::find()
         .select_only()
@@ -67,7 +87,7 @@ pub async fn pass(db: &DatabaseConnection) -> AppResult<usize> {
         .one(db)
         .await?;
     if pending.is_none() {
-        return Ok(0);
+        return Ok((0, Vec::new()));
     }
     let txn = db::write(db).await?;
     let mut claim = outbox::Entity::find()
@@ -78,12 +98,20 @@ pub async fn pass(db: &DatabaseConnection) -> AppResult<usize> {
         claim = claim.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
     }
     let events = claim.all(&txn).await?;
+    let mut signals = Vec::new();
+    let mut touched = Vec::new();
     for event in &events {
         // Each event in a savepoint: one that cannot be handled (a bug, a subject gone) is
         // logged and passed over rather than holding up every event behind it.
         let one = txn.begin().await?;
         match recipients::notify(&one, event).await {
-            Ok(()) => one.commit().await?,
+            Ok(users) => {
+                touched.extend(recipients::badge_moved(&one, event).await?);
+                one.commit().await?;
+                if !users.is_empty() {
+                    signals.push(Signal::Notified { event: event.id, users });
+                }
+            }
             Err(e) => {
                 one.rollback().await?;
                 tracing::error!(event = %event.id, kind = %event.kind, error = %e, "event not notified; passed over");
@@ -98,5 +126,10 @@ pub async fn pass(db: &DatabaseConnection) -> AppResult<usize> {
             .await?;
     }
     txn.commit().await?;
-    Ok(events.len())
+    touched.sort_unstable();
+    touched.dedup();
+    if !touched.is_empty() {
+        signals.push(Signal::Counts { users: touched });
+    }
+    Ok((events.len(), signals))
 }

@@ -20,7 +20,7 @@ pub enum NotificationSubject {
 }
 
 /// 一条通知：来自某一业务事件，只属于收件人本人。`id` 是该事件的 ID（同一事件发给多人时，各人的通知 id 相同，但每人只看得到自己的）
-pub struct Notification(notification::Model);
+pub struct Notification(pub notification::Model);
 
 #[Object]
 impl Notification {
@@ -137,6 +137,7 @@ impl NotificationMutation {
         let ids = parse_ids(&ids, "ids")?;
         let db = &ctx.state()?.db;
         let marked = service::mark_read(db, viewer, &ids).await?;
+        crate::live::badge_moved(ctx.state()?, viewer.user_id).await;
         let unread_notification_count = service::unread_count(db, viewer).await?;
         Ok(NotificationsRead { marked, unread_notification_count })
     }
@@ -146,6 +147,7 @@ impl NotificationMutation {
         let viewer = ctx.viewer()?;
         let db = &ctx.state()?.db;
         let marked = service::mark_all_read(db, viewer).await?;
+        crate::live::badge_moved(ctx.state()?, viewer.user_id).await;
         let unread_notification_count = service::unread_count(db, viewer).await?;
         Ok(NotificationsRead { marked, unread_notification_count })
     }

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::{
     error::{AppError, AppResult},
-    transition,
+    reminders, transition,
 };
 use entity::{
     CoSignStatus, ParticipantStatus, Role, briefing, briefing_recipient, membership, notification, outbox, proposal,
@@ -44,6 +44,9 @@ pub const KINDS: &[(&str, &str)] = &[
     ("LEAVE_APPROVED", "请假获批"),
     ("LEAVE_REFUSED", "请假未获批"),
     ("WAITLIST_CONFIRMED", "候补转正"),
+    ("VISIT_TOMORROW", "活动前一天提醒"),
+    ("DEADLINE_NEAR", "办理期限临近（承办单位）"),
+    ("OVERDUE", "办理超期（承办单位）"),
 ];
 
 /// Who an event concerns.
@@ -61,6 +64,8 @@ pub enum Audience {
     Participants(Uuid),
     /// Named people (ids from the event).
     People(Vec<Uuid>),
+    /// A visit's participants holding a place (confirmed, or asking for leave).
+    Going(Uuid),
 }
 
 impl Audience {
@@ -128,6 +133,19 @@ impl Audience {
                 ),
             ),
             Audience::People(ids) => Condition::all().add(id.is_in(ids.iter().copied())),
+            Audience::Going(v) => Condition::all().add(
+                id.in_subquery(
+                    Query::select()
+                        .column(visit_participant::Column::UserId)
+                        .from(visit_participant::Entity)
+                        .and_where(visit_participant::Column::VisitId.eq(*v))
+                        .and_where(
+                            visit_participant::Column::Status
+                                .is_in([ParticipantStatus::Confirmed, ParticipantStatus::LeaveRequested]),
+                        )
+                        .to_owned(),
+                ),
+            ),
         }
     }
 }
@@ -142,24 +160,25 @@ pub struct Notice {
     pub subject_type: &'static str,
 }
 
-/// Writes the notifications of one event.
-pub async fn notify(db: &impl ConnectionTrait, event: &outbox::Model) -> AppResult<()> {
+/// Writes the notifications of one event; returns who got one (for live subscriptions).
+pub async fn notify(db: &impl ConnectionTrait, event: &outbox::Model) -> AppResult<Vec<Uuid>> {
+    let mut notified = Vec::new();
     for (audience, notice) in plan(db, event).await? {
-        insert(db, event, &audience, &notice).await?;
+        notified.extend(insert(db, event, &audience, &notice).await?);
     }
     // The pushes go with the notifications they carry: same transaction, after them.
     super::push::enqueue(db, event).await?;
-    Ok(())
+    Ok(notified)
 }
 
-/// One `INSERT … SELECT` over the audience. A person already holding a notice of this
-/// event (in two audiences of it) keeps the first.
+/// One `INSERT … SELECT` over the audience, returning who got a notice. A person already
+/// holding a notice of this event (in two audiences of it) keeps the first.
 pub async fn insert(
     db: &impl ConnectionTrait,
     event: &outbox::Model,
     audience: &Audience,
     n: &Notice,
-) -> AppResult<u64> {
+) -> AppResult<Vec<Uuid>> {
     let select = Query::select()
         .column(user::Column::Id)
         .expr(Expr::val(event.id))
@@ -191,9 +210,28 @@ pub async fn insert(
         ])
         .select_from(select)
         .map_err(AppError::internal)?
-        .on_conflict(OnConflict::columns([C::UserId, C::EventId]).do_nothing().to_owned());
-    let done = db.execute_raw(db.get_database_backend().build(&insert)).await?;
-    Ok(done.rows_affected())
+        .on_conflict(OnConflict::columns([C::UserId, C::EventId]).do_nothing().to_owned())
+        .returning_col(C::UserId);
+    let rows = db.query_all_raw(db.get_database_backend().build(&insert)).await?;
+    Ok(rows.iter().filter_map(|row| row.try_get::<Uuid>("", "user_id").ok()).collect())
+}
+
+/// People whose badge numbers an event may move without notifying them: whoever took the
+/// step (an answered invitation, an evaluation), and the readers of a briefing that was
+/// withdrawn or changed.
+pub async fn badge_moved(db: &impl ConnectionTrait, e: &outbox::Model) -> AppResult<Vec<Uuid>> {
+    let mut people = vec![e.actor_id];
+    if e.subject_type == "briefing" && e.kind != "PUBLISHED" {
+        let readers: Vec<Uuid> = briefing_recipient::Entity::find()
+            .select_only()
+            .column(briefing_recipient::Column::UserId)
+            .filter(briefing_recipient::Column::BriefingId.eq(e.subject_id))
+            .into_tuple()
+            .all(db)
+            .await?;
+        people.extend(readers);
+    }
+    Ok(people)
 }
 
 fn ids(v: &Value) -> Vec<Uuid> {
@@ -220,6 +258,10 @@ fn body(title: &str, note: Option<String>) -> Option<String> {
 pub async fn plan(db: &impl ConnectionTrait, e: &outbox::Model) -> AppResult<Vec<(Audience, Notice)>> {
     let notice = |kind, title: String, body| Notice { kind, title, body, subject_type: "" };
     let plan = match (e.subject_type.as_str(), e.kind.as_str()) {
+        // Reminders (from the clock, not a step): `reminders/notice.rs`.
+        ("visit", reminders::VISIT_TOMORROW) | ("proposal", reminders::DEADLINE_NEAR | reminders::OVERDUE) => {
+            return reminders::notice::plan(db, e).await;
+        }
         ("briefing", "PUBLISHED") => {
             let Some(b) = briefing::Entity::find_by_id(e.subject_id).one(db).await? else { return Ok(vec![]) };
             // A confidential briefing's summary stays inside the app: no body, so nothing of

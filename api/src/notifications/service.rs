@@ -2,7 +2,7 @@
 //! signed in to, newest first. No GraphQL here.
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
     sea_query::{Expr, OnConflict},
 };
 use uuid::Uuid;
@@ -42,6 +42,43 @@ pub async fn unread_count(db: &impl ConnectionTrait, viewer: &Viewer) -> AppResu
         .filter(notification::Column::ReadAt.is_null())
         .count(db)
         .await?)
+}
+
+/// The viewer's notice of one event, if the event concerns them in this organization.
+pub async fn one(db: &impl ConnectionTrait, viewer: &Viewer, event: Uuid) -> AppResult<Option<notification::Model>> {
+    Ok(notification::Entity::find()
+        .filter(inbox(viewer))
+        .filter(notification::Column::EventId.eq(event))
+        .one(db)
+        .await?)
+}
+
+/// The newest notification's id (where a live subscriber starts).
+pub async fn newest(db: &impl ConnectionTrait, viewer: &Viewer) -> AppResult<Option<Uuid>> {
+    Ok(notification::Entity::find()
+        .select_only()
+        .column(notification::Column::EventId)
+        .filter(inbox(viewer))
+        .order_by_desc(notification::Column::EventId)
+        .limit(1)
+        .into_tuple()
+        .one(db)
+        .await?)
+}
+
+/// Notifications after `after` (all when `None`), oldest first: what a live subscriber
+/// missed while its signals were lost.
+pub async fn since(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    after: Option<Uuid>,
+    limit: u64,
+) -> AppResult<Vec<notification::Model>> {
+    let mut find = notification::Entity::find().filter(inbox(viewer));
+    if let Some(after) = after {
+        find = find.filter(notification::Column::EventId.gt(after));
+    }
+    Ok(find.order_by_asc(notification::Column::EventId).limit(limit).all(db).await?)
 }
 
 /// Marks the viewer's notifications read. Every id must name one of the viewer's

@@ -101,6 +101,8 @@ impl Drop for TestDb {
 
 pub struct TestApp {
     pub base: String,
+    /// The test's database, for a second server process on it (`twin`).
+    pub db_url: String,
     pub http: reqwest::Client,
     pub state: State,
     pub redis_prefix: String,
@@ -129,6 +131,8 @@ pub fn test_settings(db_url: &str, prefix: &str) -> Settings {
         // Tests dispatch notifications themselves (`dispatcher::run_until_idle`), so the
         // background poll stays out of the query counts; `notifications.rs` runs it fast.
         notification_dispatch_interval_ms: 3_600_000,
+        // Reminders too (`reminders::run_due` with the `now` a test chooses).
+        reminder_interval_secs: 3_600_000,
         // Likewise pushes (`push::run_until_idle` with a sender of the test's own).
         push_send_interval_ms: 3_600_000,
         ..Settings::default()
@@ -150,11 +154,26 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Settings))
     tokio::spawn(server);
     TestApp {
         base: format!("http://{addr}"),
+        db_url: db.url.clone(),
         http: reqwest::Client::new(),
         state,
         redis_prefix: prefix,
         files_dir,
         _db: db,
+    }
+}
+
+impl TestApp {
+    /// A second server on this test's database and Redis prefix: another process as far
+    /// as the server can tell (nothing in memory is shared; only PostgreSQL and Redis).
+    /// Returns its base URL and state.
+    pub async fn twin(&self, tweak: impl FnOnce(&mut Settings)) -> (String, State) {
+        let mut settings = test_settings(&self.db_url, &self.redis_prefix);
+        settings.storage_dir = self.files_dir.display().to_string();
+        tweak(&mut settings);
+        let (addr, state, server) = api::app::spawn(settings).await.expect("second server starts");
+        tokio::spawn(server);
+        (format!("http://{addr}"), state)
     }
 }
 

@@ -21,7 +21,7 @@ pub(crate) async fn dispatched(app: &TestApp) {
     api::notifications::dispatcher::run_until_idle(&app.state.db).await.expect("dispatch");
 }
 
-async fn inbox(app: &TestApp, token: &str) -> Vec<Value> {
+pub(crate) async fn inbox(app: &TestApp, token: &str) -> Vec<Value> {
     let a = app.gql(Some(token), INBOX, json!({ "first": 100 })).await;
     a.data()["notifications"]["edges"].as_array().unwrap().iter().map(|e| e["node"].clone()).collect()
 }

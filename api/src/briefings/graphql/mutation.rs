@@ -153,6 +153,7 @@ impl BriefingMutation {
         let who = principal(ctx).await?;
         let db = &ctx.state()?.db;
         let (model, receipt) = service::mark_read(db, who, parse_id(&id, "id")?).await?;
+        crate::live::badge_moved(ctx.state()?, who.user_id).await;
         let unread_briefing_count = service::unread_count(db, who).await?;
         Ok(BriefingRead { briefing: Briefing { model, receipt: Some(receipt) }, unread_briefing_count })
     }

@@ -24,7 +24,8 @@ pub use office::{
     return_proposal,
 };
 pub use queries::{
-    Filter, assignments, authors_of, cosigners, evaluations, invitations, is_overdue, list, mine, timeline, visible,
+    Filter, assignments, authors_of, awaiting_evaluation_count, cosigners, evaluations, invitation_count, invitations,
+    is_overdue, list, mine, timeline, visible,
 };
 pub use stats::{Stats, stats};
 pub use units::{NewReply, acknowledge, reply, request_reassignment};

@@ -3,7 +3,7 @@
 //! assignments, evaluations, the timeline).
 use chrono::Utc;
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     sea_query::{Expr, ExprTrait, Func, Query},
 };
 use uuid::Uuid;
@@ -174,19 +174,37 @@ pub async fn mine(
     paging::newest_first::<proposal::Entity>(db, cond, proposal::Column::Id, after, limit).await
 }
 
-/// Invitations waiting for the viewer's answer.
-pub async fn invitations(db: &impl ConnectionTrait, viewer: &Viewer) -> AppResult<Vec<proposal::Model>> {
+/// The drafts whose invitations wait for the viewer's answer.
+fn waiting_invitations(viewer: &Viewer) -> sea_orm::Select<proposal::Entity> {
     let waiting = Query::select()
         .column(proposal_cosigner::Column::ProposalId)
         .from(proposal_cosigner::Entity)
         .and_where(proposal_cosigner::Column::UserId.eq(viewer.user_id))
         .and_where(proposal_cosigner::Column::Status.eq(CoSignStatus::Invited))
         .to_owned();
-    Ok(proposal::Entity::find()
+    proposal::Entity::find()
         .filter(proposal::Column::Id.in_subquery(waiting))
         .filter(proposal::Column::Status.eq(ProposalStatus::Draft))
-        .order_by_desc(proposal::Column::Id)
-        .all(db)
+}
+
+/// Invitations waiting for the viewer's answer.
+pub async fn invitations(db: &impl ConnectionTrait, viewer: &Viewer) -> AppResult<Vec<proposal::Model>> {
+    Ok(waiting_invitations(viewer).order_by_desc(proposal::Column::Id).all(db).await?)
+}
+
+/// How many invitations wait for the viewer's answer (the badge).
+pub async fn invitation_count(db: &impl ConnectionTrait, viewer: &Viewer) -> AppResult<u64> {
+    Ok(waiting_invitations(viewer).count(db).await?)
+}
+
+/// The viewer's proposals in this organization that were replied to and wait for their
+/// evaluation (评价).
+pub async fn awaiting_evaluation_count(db: &impl ConnectionTrait, viewer: &Viewer) -> AppResult<u64> {
+    Ok(proposal::Entity::find()
+        .filter(proposal::Column::OrganizationId.eq(viewer.organization_id))
+        .filter(proposal::Column::AuthorId.eq(viewer.user_id))
+        .filter(proposal::Column::Status.eq(ProposalStatus::Replied))
+        .count(db)
         .await?)
 }
 

@@ -1,0 +1,27 @@
+//! Live updates (issue 14): GraphQL subscriptions over WebSocket at `/graphql`.
+//!
+//! ```text
+//! dispatcher commits an event's notifications ─┐
+//! a read mark, a session ended ────────────────┤ broker::Signal → Redis pub/sub (or in-process)
+//!                                              ▼
+//!        every process: each socket whose person it concerns reads the change from the
+//!        database (`notificationReceived`, `unreadCounts`) or closes (session ended)
+//! ```
+//!
+//! - `broker`: the signals and how they travel between processes;
+//! - `counts`: the badge numbers (also the `unreadCounts` query);
+//! - `graphql`: the `Subscription` root;
+//! - `socket`: the WebSocket endpoint (graphql-transport-ws and the older graphql-ws),
+//!   authenticated in `connection_init`, closed when its session ends.
+pub mod broker;
+pub mod counts;
+pub mod graphql;
+pub mod socket;
+
+pub use broker::{Broker, Signal};
+
+/// Tells the person's subscriptions, in every process, that their badge numbers may have
+/// moved (a read mark taken outside the outbox's events).
+pub async fn badge_moved(state: &crate::state::State, user: uuid::Uuid) {
+    state.live.publish(Signal::Counts { users: vec![user] }).await;
+}
