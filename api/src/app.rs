@@ -149,6 +149,7 @@ pub async fn spawn(
     attachments::spawn_sweeper(state.clone());
     notifications::dispatcher::spawn(state.clone());
     reminders::spawn(state.clone());
+    notifications::push::spawn(state.clone(), notifications::push::sender_from(&state.settings));
     let routes = http::routes(state.clone(), schema(&state), introspection_schema(&state));
     let server = Server::new_with_acceptor(acceptor).run_with_graceful_shutdown(
         routes,

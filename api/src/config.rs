@@ -77,6 +77,9 @@ const KEYS: &[&str] = &[
     "ATTACHMENT_CLEANUP_INTERVAL_SECS",
     "NOTIFICATION_DISPATCH_INTERVAL_MS",
     "REMINDER_INTERVAL_SECS",
+    "PUSH_SENDER",
+    "PUSH_SEND_INTERVAL_MS",
+    "PUSH_MAX_ATTEMPTS",
     "CORS_ALLOWED_ORIGINS",
     "PERSISTED_QUERY_TTL_SECS",
     "PERSISTED_QUERY_LOCAL_ENTRIES",
@@ -199,6 +202,13 @@ pub struct Settings {
     /// How often each process looks for reminders that fell due (a visit tomorrow, a
     /// deadline near, an assignment overdue); each is claimed once whichever process runs.
     pub reminder_interval_secs: u64,
+    /// Which push vendor the sender talks to: `log` (writes each push to the log; the only
+    /// one built in, see `notifications::push::PushSender` for adding a real vendor).
+    pub push_sender: String,
+    /// How often each process looks for push deliveries that are due.
+    pub push_send_interval_ms: u64,
+    /// Attempts of one push delivery before it is FAILED.
+    pub push_max_attempts: u32,
     /// Origins (`https://h5.example.org`) whose pages may call the API from a browser;
     /// comma-separated in the environment. None by default: the phone app and the IDE on
     /// this origin need no CORS.
@@ -277,6 +287,9 @@ impl Default for Settings {
             attachment_cleanup_interval_secs: 3600,
             notification_dispatch_interval_ms: 200,
             reminder_interval_secs: 60,
+            push_sender: "log".into(),
+            push_send_interval_ms: 1000,
+            push_max_attempts: 8,
             cors_allowed_origins: Vec::new(),
             persisted_query_ttl_secs: 7 * 24 * 3600,
             persisted_query_local_entries: 2000,
@@ -436,6 +449,12 @@ impl Settings {
                 "RATE_LIMIT_WINDOW_SECS, GRAPHQL_MAX_FIELDS, GRAPHQL_MAX_ALIASES and UPLOAD_MAX_IMAGE_PIXELS must be above zero"
                     .into(),
             );
+        }
+        if !self.push_sender.eq_ignore_ascii_case("log") {
+            problems.push("PUSH_SENDER must be `log` (the only push sender built in)".into());
+        }
+        if self.push_max_attempts == 0 {
+            problems.push("PUSH_MAX_ATTEMPTS must be at least 1".into());
         }
         if self.app_env == AppEnv::Production {
             if self.redis_url.is_none() {

@@ -25,6 +25,8 @@ pub mod proposal_evaluation;
 pub mod proposal_event;
 pub mod proposal_reply;
 pub mod proposal_serial;
+pub mod push_delivery;
+pub mod push_token;
 pub mod reminder;
 pub mod sector;
 pub mod sector_convener;

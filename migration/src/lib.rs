@@ -15,6 +15,7 @@ mod m20261127_000008_account_stewards;
 mod m20261127_000009_audit_log;
 mod m20261128_000010_notifications;
 mod m20261128_000011_reminders;
+mod m20261128_000012_push;
 mod m20261129_000015_platform_admins;
 
 pub struct Migrator;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000009_audit_log::Migration),
             Box::new(m20261128_000010_notifications::Migration),
             Box::new(m20261128_000011_reminders::Migration),
+            Box::new(m20261128_000012_push::Migration),
             Box::new(m20261129_000015_platform_admins::Migration),
         ]
     }

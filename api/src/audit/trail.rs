@@ -128,7 +128,11 @@ fn collect_ids(value: &serde_json::Value, out: &mut Vec<Uuid>) {
             }
         }
         serde_json::Value::Array(items) => items.iter().for_each(|v| collect_ids(v, out)),
-        serde_json::Value::Object(map) => map.values().for_each(|v| collect_ids(v, out)),
+        // A device's push token is no record id, whatever it looks like (个推's client ids
+        // are 32 hex digits, which parse as a UUID): it stays out of the log.
+        serde_json::Value::Object(map) => {
+            map.iter().filter(|(k, _)| k.as_str() != "token").for_each(|(_, v)| collect_ids(v, out))
+        }
         _ => {}
     }
 }
@@ -166,6 +170,15 @@ mod tests {
         );
         assert_eq!(steps[1].outcome, "BAD_USER_INPUT");
         assert!(audited(q, None, &vars, &[], false).is_empty(), "members' mutations are not audited");
+    }
+
+    #[test]
+    fn a_push_token_is_not_taken_for_a_record_id() {
+        let vars = Variables::from_json(serde_json::json!({ "t": "0123456789abcdef0123456789abcdef" }));
+        let q = "mutation($t: String!) { registerPushToken(platform: ANDROID, token: $t) { id } }";
+        let steps = audited(q, None, &vars, &[], true);
+        assert_eq!(steps.len(), 1);
+        assert!(steps[0].targets.is_empty(), "{steps:?}");
     }
 
     #[test]

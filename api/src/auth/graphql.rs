@@ -17,6 +17,7 @@ use crate::{
         graphql::{Audience, Membership, User},
         service::memberships_of,
     },
+    notifications::push,
     organizations::graphql::Organization,
 };
 use entity::user;
@@ -167,23 +168,29 @@ impl AuthMutation {
     /// 退出当前会话
     async fn logout(&self, ctx: &Context<'_>) -> Result<LogoutResult> {
         let viewer = ctx.viewer()?;
-        ctx.state()?.sessions.revoke(viewer.user_id, &viewer.session_id).await?;
+        let state = ctx.state()?;
+        state.sessions.revoke(viewer.user_id, &viewer.session_id).await?;
+        push::forget_session(&state.db, &viewer.session_id).await?;
         Ok(count(1))
     }
 
     /// 退出全部设备（含当前）
     async fn logout_all(&self, ctx: &Context<'_>) -> Result<LogoutResult> {
         let viewer = ctx.viewer()?;
-        Ok(count(ctx.state()?.sessions.revoke_all(viewer.user_id, None).await?))
+        let state = ctx.state()?;
+        let ended = state.sessions.revoke_all(viewer.user_id, None).await?;
+        push::forget_user(&state.db, viewer.user_id, None).await?;
+        Ok(count(ended))
     }
 
     /// 结束自己的某个会话（如丢失的手机）
     async fn revoke_session(&self, ctx: &Context<'_>, id: ID) -> Result<LogoutResult> {
         let viewer = ctx.viewer()?;
-        let sessions = &ctx.state()?.sessions;
-        match sessions.get(&id).await? {
+        let state = ctx.state()?;
+        match state.sessions.get(&id).await? {
             Some(s) if s.user_id == viewer.user_id => {
-                sessions.revoke(viewer.user_id, &s.id).await?;
+                state.sessions.revoke(viewer.user_id, &s.id).await?;
+                push::forget_session(&state.db, &s.id).await?;
                 Ok(count(1))
             }
             _ => Err(AppError::not_found("会话不存在").into()),

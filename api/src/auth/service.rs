@@ -10,6 +10,7 @@ use super::{
 use crate::{
     error::{AppError, AppResult},
     members::service as members,
+    notifications::push,
     phone,
     state::AppState,
 };
@@ -156,5 +157,7 @@ pub async fn change_password(state: &AppState, viewer: &Viewer, old: String, new
     am.password_changed_at = Set(now);
     am.updated_at = Set(now);
     am.update(&state.db).await?;
-    state.sessions.revoke_all(viewer.user_id, Some(&viewer.session_id)).await
+    let ended = state.sessions.revoke_all(viewer.user_id, Some(&viewer.session_id)).await?;
+    push::forget_user(&state.db, viewer.user_id, Some(&viewer.session_id)).await?;
+    Ok(ended)
 }

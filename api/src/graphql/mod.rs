@@ -43,6 +43,7 @@ pub struct MutationRoot(
     proposals::graphql::ProposalMutation,
     attachments::graphql::AttachmentMutation,
     notifications::graphql::NotificationMutation,
+    notifications::push_graphql::PushMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;

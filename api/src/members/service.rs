@@ -19,6 +19,7 @@ use crate::{
     briefings::service as briefings,
     db,
     error::{AppError, AppResult},
+    notifications::push,
     organizations::{
         access::{can_grant, require, sees_org},
         service::{clean_name, find_org, lock_organization},
@@ -201,6 +202,7 @@ pub async fn update_user(
     let updated = am.update(db).await.map_err(phone_taken)?;
     if reset {
         sessions.revoke_all(id, None).await?;
+        push::forget_user(db, id, None).await?;
     }
     Ok(updated)
 }
@@ -226,6 +228,7 @@ pub async fn set_user_status(
     // that failed to commit would lock out an active user.
     if status == UserStatus::Disabled {
         let ended = sessions.disable_user(id).await?;
+        push::forget_user(db, id, None).await?;
         tracing::info!(user = %id, sessions = ended, "user disabled");
     } else {
         sessions.enable_user(id).await?;

@@ -7,6 +7,7 @@
 //!        ▼  claims rows in id order, one transaction:
 //!   recipients::plan(event) → [(audience, notice)]  — who it concerns, what it says
 //!   recipients::insert      → one INSERT … SELECT per audience into `notification`
+//!   push::enqueue           → one INSERT … SELECT of their pushes into `push_delivery`
 //!   UPDATE outbox SET dispatched_at
 //! ```
 //!
@@ -15,5 +16,7 @@
 //! sees the inbox of the organization they are signed in to (`Viewer::organization_id`).
 pub mod dispatcher;
 pub mod graphql;
+pub mod push;
+pub mod push_graphql;
 pub mod recipients;
 pub mod service;

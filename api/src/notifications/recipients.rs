@@ -166,6 +166,8 @@ pub async fn notify(db: &impl ConnectionTrait, event: &outbox::Model) -> AppResu
     for (audience, notice) in plan(db, event).await? {
         notified.extend(insert(db, event, &audience, &notice).await?);
     }
+    // The pushes go with the notifications they carry: same transaction, after them.
+    super::push::enqueue(db, event).await?;
     Ok(notified)
 }
 

@@ -133,6 +133,8 @@ pub fn test_settings(db_url: &str, prefix: &str) -> Settings {
         notification_dispatch_interval_ms: 3_600_000,
         // Reminders too (`reminders::run_due` with the `now` a test chooses).
         reminder_interval_secs: 3_600_000,
+        // Likewise pushes (`push::run_until_idle` with a sender of the test's own).
+        push_send_interval_ms: 3_600_000,
         ..Settings::default()
     }
 }

@@ -24,6 +24,7 @@ mod members;
 mod notifications;
 mod personal_data;
 mod proposals;
+mod push;
 mod reminders;
 mod retries;
 mod signin;

@@ -36,7 +36,7 @@ async fn unread(app: &TestApp, token: &str) -> u64 {
         .unwrap()
 }
 
-async fn briefing(app: &TestApp, admin: &str, title: &str, audience: Value, confidential: bool) -> String {
+pub(crate) async fn briefing(app: &TestApp, admin: &str, title: &str, audience: Value, confidential: bool) -> String {
     let input = json!({ "title": title, "summary": "通报摘要", "body": "正文", "source": "市政府", "audience": audience, "confidential": confidential });
     let a = app
         .gql(
