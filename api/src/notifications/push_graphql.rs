@@ -49,7 +49,7 @@ pub struct PushMutation;
 #[Object]
 impl PushMutation {
     /// 登记本设备的推送令牌（每次启动应用、令牌更新时调用）。一个会话（一台设备）一个令牌，新令牌替换旧的；
-    /// 别的会话持有的同一令牌转到本会话。退出登录后不再推送。管理员不接收推送（FORBIDDEN）
+    /// 别的会话持有的同一令牌转到本会话。退出登录后不再推送
     async fn register_push_token(
         &self,
         ctx: &Context<'_>,
