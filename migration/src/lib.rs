@@ -15,6 +15,8 @@ mod m20261127_000008_account_stewards;
 mod m20261127_000009_audit_log;
 mod m20261128_000010_notifications;
 mod m20261128_000011_reminders;
+mod m20261129_000013_plenary_sessions;
+mod m20261129_000014_commendations;
 
 pub struct Migrator;
 
@@ -33,6 +35,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000009_audit_log::Migration),
             Box::new(m20261128_000010_notifications::Migration),
             Box::new(m20261128_000011_reminders::Migration),
+            Box::new(m20261129_000013_plenary_sessions::Migration),
+            Box::new(m20261129_000014_commendations::Migration),
         ]
     }
 }
