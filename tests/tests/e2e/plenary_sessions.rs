@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use crate::{
     both,
     helpers::{Backend, PASSWORD, TestApp, spawn_app},
+    notifications::{dispatched, inbox},
     proposals::{Setup, setup},
 };
 
@@ -160,6 +161,16 @@ async fn proposals_belong_to_their_session_and_are_numbered_per_session(backend:
     assert_eq!(session_of(&s, &p1).await["name"], "十二届三次会议");
     assert_eq!(serial(&s, &p2).await, "12-3-0001", "numbered in the order registered");
     assert_eq!(serial(&s, &p1).await, "12-3-0002");
+    // The proposer is told the number as it reads.
+    dispatched(&s.app).await;
+    let told = inbox(&s.app, &s.members[0]).await;
+    let bodies: Vec<&str> =
+        told.iter().filter(|n| n["kind"] == "PROPOSAL_REGISTERED").filter_map(|n| n["body"].as_str()).collect();
+    assert_eq!(
+        bodies,
+        ["《关于加快老旧小区加装电梯的提案》\n立案号：12-3-0002", "《关于完善社区养老服务的提案》\n立案号：12-3-0001"],
+        "newest first"
+    );
 
     // The session is over (its dates corrected into the past): the next proposal is of the
     // recess and numbered per year; the proposals of the session stay its own.
@@ -200,6 +211,15 @@ async fn numbering_per_year_runs_through_sessions_and_recess(backend: Backend) {
     let recess = s.submitted(0, "关于规范共享单车停放的提案").await;
     assert_eq!(session_of(&s, &during).await["id"], session_id);
     assert!(session_of(&s, &recess).await.is_null());
+    // Returned for revision and resubmitted in recess, it stays the session's proposal.
+    s.as_office(
+        "mutation($id: ID!) { returnProposal(id: $id, reason: \"请补充情况分析\") { id } }",
+        json!({ "id": during }),
+    )
+    .await
+    .data();
+    s.as_member(0, "mutation($id: ID!) { resubmitProposal(id: $id) { id } }", json!({ "id": during })).await.data();
+    assert_eq!(session_of(&s, &during).await["id"], session_id);
     let year = this_year();
     assert_eq!(serial(&s, &during).await, format!("{year}-0001"));
     assert_eq!(serial(&s, &recess).await, format!("{year}-0002"));
