@@ -374,3 +374,32 @@ pub enum Satisfaction {
     #[sea_orm(string_value = "UNSATISFIED")]
     Unsatisfied,
 }
+
+/// How an organization numbers registered proposals (立案号).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum ProposalNumbering {
+    /// One sequence per calendar year (China time).
+    #[sea_orm(string_value = "PER_YEAR")]
+    PerYear,
+    /// One sequence per plenary session for proposals submitted during it; per year for
+    /// those submitted in recess.
+    #[sea_orm(string_value = "PER_SESSION")]
+    PerSession,
+}
+
+/// What a commendation honours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum CommendationSubjectKind {
+    #[sea_orm(string_value = "PROPOSAL")]
+    Proposal,
+    #[sea_orm(string_value = "SUGGESTION")]
+    Suggestion,
+    #[sea_orm(string_value = "HANDLING_UNIT")]
+    HandlingUnit,
+    #[sea_orm(string_value = "USER")]
+    User,
+    #[sea_orm(string_value = "ORGANIZATION")]
+    Organization,
+}

@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use crate::OrganizationLevel;
+use crate::{OrganizationLevel, ProposalNumbering};
 
 /// 政协组织: one committee, the tenant every record belongs to.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -15,6 +15,8 @@ pub struct Model {
     /// "/<root id>/…/<own id>/": the ancestors in order, itself last.
     pub path: String,
     pub region: Option<String>,
+    /// 立案号 per year (default) or per plenary session.
+    pub proposal_numbering: ProposalNumbering,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -12,6 +12,10 @@ pub struct Model {
     /// Year and number given at registration (立案号), gap-free per organization and year.
     pub serial_year: Option<i32>,
     pub serial_no: Option<i32>,
+    /// The plenary session whose sequence gave `serial_no` (none: the year's sequence).
+    pub serial_session_id: Option<Uuid>,
+    /// The plenary session it was submitted during (China date of its first submission).
+    pub session_id: Option<Uuid>,
     /// 案由.
     pub title: String,
     /// 情况分析.

@@ -16,6 +16,8 @@ mod m20261127_000009_audit_log;
 mod m20261128_000010_notifications;
 mod m20261128_000011_reminders;
 mod m20261128_000012_push;
+mod m20261129_000013_plenary_sessions;
+mod m20261129_000014_commendations;
 mod m20261129_000015_platform_admins;
 
 pub struct Migrator;
@@ -36,6 +38,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000010_notifications::Migration),
             Box::new(m20261128_000011_reminders::Migration),
             Box::new(m20261128_000012_push::Migration),
+            Box::new(m20261129_000013_plenary_sessions::Migration),
+            Box::new(m20261129_000014_commendations::Migration),
             Box::new(m20261129_000015_platform_admins::Migration),
         ]
     }

@@ -13,8 +13,8 @@ use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
 use entity::{
-    attachment, briefing, bulletin_issue, bulletin_item, handling_unit, membership, organization, proposal,
-    proposal_assignment, proposal_cosigner, proposal_reply, sector, sector_convener, special_committee,
+    attachment, briefing, bulletin_issue, bulletin_item, handling_unit, membership, organization, plenary_session,
+    proposal, proposal_assignment, proposal_cosigner, proposal_reply, sector, sector_convener, special_committee,
     suggestion_adoption, suggestion_author, suggestion_report, user, visit_agenda_item, visit_invitation,
     visit_participant,
 };
@@ -66,6 +66,7 @@ by_id!(HandlingUnitKey, handling_unit);
 by_id!(BriefingKey, briefing);
 by_id!(ProposalKey, proposal);
 by_id!(BulletinIssueKey, bulletin_issue);
+by_id!(PlenarySessionKey, plenary_session);
 
 /// A one-to-many edge: the rows of `$entity` whose `$field` is the key, in `$order`.
 /// Every key gets an entry, empty lists included, so that the cache remembers them.

@@ -10,7 +10,8 @@ pub mod pagination;
 use async_graphql::{MergedObject, SDLExportOptions, Schema, SchemaBuilder};
 
 use crate::{
-    attachments, audit, auth, briefings, live, members, notifications, organizations, proposals, suggestions, visits,
+    attachments, audit, auth, briefings, commendations, live, members, notifications, organizations, plenary,
+    proposals, suggestions, visits,
 };
 
 /// Named `Query` and `Mutation` in the schema, the names clients assume: Apollo Client's
@@ -29,6 +30,8 @@ pub struct QueryRoot(
     audit::graphql::AuditQuery,
     notifications::graphql::NotificationQuery,
     live::graphql::LiveQuery,
+    plenary::graphql::PlenaryQuery,
+    commendations::graphql::CommendationQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -44,6 +47,8 @@ pub struct MutationRoot(
     attachments::graphql::AttachmentMutation,
     notifications::graphql::NotificationMutation,
     notifications::push_graphql::PushMutation,
+    plenary::graphql::PlenaryMutation,
+    commendations::graphql::CommendationMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;

@@ -360,7 +360,13 @@ async fn proposal_plan(
         }
         "RETURNED" => mine("PROPOSAL_RETURNED", "您的提案被退回修改"),
         "REGISTERED" => {
-            let serial = p.serial_no.map(|no| format!("立案号：{}-{no}", p.serial_year.unwrap_or_default()));
+            let mut serial = p.serial_no.map(|no| format!("立案号：{}-{no}", p.serial_year.unwrap_or_default()));
+            // Numbered in a plenary session's sequence: the number reads term-number-no.
+            if let (Some(session), Some(no)) = (p.serial_session_id, p.serial_no)
+                && let Some(s) = entity::plenary_session::Entity::find_by_id(session).one(db).await?
+            {
+                serial = Some(format!("立案号：{}-{}-{no:04}", s.term, s.number));
+            }
             vec![(Audience::Proposers(p.id), n("PROPOSAL_REGISTERED", "您的提案已立案", serial))]
         }
         "REJECTED" => mine("PROPOSAL_REJECTED", "您的提案不予立案"),

@@ -95,6 +95,7 @@ pub(crate) mod fixtures {
             parent_id: parent,
             path: path.into(),
             region: None,
+            proposal_numbering: entity::ProposalNumbering::PerYear,
             created_at: Utc::now(),
             updated_at: Utc::now(),
         }

@@ -61,6 +61,10 @@ impl Organization {
         let rows = service::catalogue::<handling_unit::Entity>(&ctx.state()?.db, self.0.id).await?;
         Ok(rows.into_iter().map(HandlingUnit).collect())
     }
+    /// 立案号的编号方式：按年度（默认）或按届次会议
+    async fn proposal_numbering(&self) -> crate::plenary::graphql::ProposalNumbering {
+        self.0.proposal_numbering.into()
+    }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
@@ -177,6 +181,8 @@ pub struct UpdateOrganizationInput {
     pub name: Option<String>,
     pub short_name: MaybeUndefined<String>,
     pub region: MaybeUndefined<String>,
+    /// 立案号的编号方式（管理员）
+    pub proposal_numbering: Option<crate::plenary::graphql::ProposalNumbering>,
 }
 
 #[derive(InputObject)]
@@ -264,8 +270,12 @@ impl OrganizationMutation {
         input: UpdateOrganizationInput,
     ) -> Result<Organization> {
         let actor = actor(ctx).await?;
-        let changes =
-            OrganizationChanges { name: input.name, short_name: input.short_name.into(), region: input.region.into() };
+        let changes = OrganizationChanges {
+            name: input.name,
+            short_name: input.short_name.into(),
+            region: input.region.into(),
+            proposal_numbering: input.proposal_numbering.map(Into::into),
+        };
         let id = parse_id(&id, "id")?;
         Ok(Organization(service::update_organization(&ctx.state()?.db, actor, id, changes).await?))
     }

@@ -16,7 +16,8 @@ use crate::{
     validate,
 };
 use entity::{
-    OrganizationLevel, Role, handling_unit, membership, organization, sector, sector_convener, special_committee,
+    OrganizationLevel, ProposalNumbering, Role, handling_unit, membership, organization, sector, sector_convener,
+    special_committee,
 };
 
 /// Trims a required name and bounds its length.
@@ -82,6 +83,7 @@ pub async fn insert_organization(db: &impl ConnectionTrait, input: NewOrganizati
         parent_id: Set(input.parent_id),
         path: Set(path),
         region: Set(clean_optional(input.region, "region", 100)?),
+        proposal_numbering: Set(ProposalNumbering::PerYear),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -113,6 +115,7 @@ pub struct OrganizationChanges {
     pub name: Option<String>,
     pub short_name: Option<Option<String>>,
     pub region: Option<Option<String>>,
+    pub proposal_numbering: Option<ProposalNumbering>,
 }
 
 pub async fn update_organization(
@@ -131,6 +134,10 @@ pub async fn update_organization(
     }
     if let Some(region) = changes.region {
         am.region = Set(clean_optional(region, "region", 100)?);
+    }
+    if let Some(numbering) = changes.proposal_numbering {
+        // Takes effect at the next registration; numbers already given stay as they are.
+        am.proposal_numbering = Set(numbering);
     }
     am.updated_at = Set(Utc::now());
     Ok(am.update(db).await?)

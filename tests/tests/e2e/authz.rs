@@ -233,6 +233,18 @@ async fn world(backend: Backend) -> World {
     let committee =
         w.id(&staff, "mutation { createSpecialCommittee(input: { name: \"提案委员会\" }) { id } }", json!({})).await;
     w.set("committee", committee);
+    // A plenary session of A to correct, and a commendation per role that deletes one.
+    let plenary = "mutation { createPlenarySession(input: { term: 9, number: 5, startsOn: \"2018-01-08\", endsOn: \"2018-01-10\" }) { id } }";
+    let plenary = w.id(&staff, plenary, json!({})).await;
+    w.set("plenary_session", plenary);
+    let year = (chrono::Utc::now() + chrono::Duration::hours(8)).format("%Y").to_string();
+    w.set("year", year.clone());
+    let honour = "mutation($y: Int!, $t: String!, $u: ID!) { recordCommendation(input: { year: $y, awardedBy: \"市政协\", level: MUNICIPAL, title: $t, subject: { kind: HANDLING_UNIT, id: $u } }) { id } }";
+    for role in ["staff", "admin"] {
+        let vars = json!({ "y": year.parse::<i32>().unwrap(), "t": format!("办理先进单位 {role}"), "u": unit });
+        let id = w.id(&staff, honour, vars).await;
+        w.set(&format!("commendation.{role}"), id);
+    }
 
     // Briefings: a published one, drafts to edit, publish and delete, one to withdraw.
     let create_briefing = "mutation($t: String!) { createBriefing(input: { title: $t, source: \"县政府办公室\", body: \"全县经济运行情况通报。\", audience: { everyone: true } }) { id } }";

@@ -72,6 +72,7 @@ impl ProposalQuery {
             unit_id: f.unit_id.as_ref().map(|u| parse_id(u, "filter.unitId")).transpose()?,
             overdue: f.overdue,
             search: f.search,
+            session_id: f.session_id.as_ref().map(|s| parse_id(s, "filter.sessionId")).transpose()?,
         };
         let (rows, total) = service::list(&ctx.state()?.db, who, &filter, cursor, limit).await?;
         Ok(connection(rows, limit, total, cursor.is_some(), |p| p.id, Proposal))

@@ -9,12 +9,13 @@ use crate::{
         context::{ContextExt, to_id},
         enums::Party,
         loaders::{
-            self, AssignmentsOf, CoSignersOf, HandlingUnitKey, ProposalKey, RepliesOf, SectorKey, SpecialCommitteeKey,
-            UserKey,
+            self, AssignmentsOf, CoSignersOf, HandlingUnitKey, PlenarySessionKey, ProposalKey, RepliesOf, SectorKey,
+            SpecialCommitteeKey, UserKey,
         },
     },
     members::graphql::User,
     organizations::graphql::{HandlingUnit, Sector, SpecialCommittee},
+    plenary::graphql::PlenarySession,
     proposals::service,
 };
 use entity::proposal;
@@ -213,9 +214,20 @@ impl Proposal {
     async fn id(&self) -> ID {
         to_id(self.0.id)
     }
-    /// 立案号，如“2026-0012”；立案前为 null
-    async fn serial_number(&self) -> Option<String> {
-        Some(format!("{}-{:04}", self.0.serial_year?, self.0.serial_no?))
+    /// 立案号：按年度编号的如“2026-0012”，按届次会议编号的如“12-3-0012”（届-次-号）；立案前为 null
+    async fn serial_number(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        let (Some(year), Some(no)) = (self.0.serial_year, self.0.serial_no) else { return Ok(None) };
+        if let Some(id) = self.0.serial_session_id
+            && let Some(s) = loaders::load(ctx, PlenarySessionKey(id)).await?
+        {
+            return Ok(Some(format!("{}-{}-{no:04}", s.term, s.number)));
+        }
+        Ok(Some(format!("{year}-{no:04}")))
+    }
+    /// 提交时所在的届次会议（大会期间提交的）；闭会期间提交的为 null
+    async fn session(&self, ctx: &Context<'_>) -> Result<Option<PlenarySession>> {
+        let Some(id) = self.0.session_id else { return Ok(None) };
+        Ok(loaders::load(ctx, PlenarySessionKey(id)).await?.map(PlenarySession))
     }
     /// 案由
     async fn title(&self) -> &str {
@@ -366,6 +378,8 @@ pub struct ProposalFilter {
     /// 只看（或排除）有逾期交办的
     pub overdue: Option<bool>,
     pub search: Option<String>,
+    /// 只看某届次会议期间提交的
+    pub session_id: Option<ID>,
 }
 
 #[derive(SimpleObject)]

@@ -140,6 +140,8 @@ fn blank_draft(id: Uuid, viewer: &Viewer) -> proposal::ActiveModel {
         organization_id: Set(viewer.organization_id),
         serial_year: Set(None),
         serial_no: Set(None),
+        serial_session_id: Set(None),
+        session_id: Set(None),
         title: Set(String::new()),
         background: Set(String::new()),
         suggestions: Set(String::new()),
@@ -263,10 +265,26 @@ pub async fn submit(db: &DatabaseConnection, viewer: &Principal, id: Uuid, key: 
     let p = policy::load_for(&txn, viewer, id, Part::Author).await?;
     let step = step(&p, Action::Submit, Actor::Proposer, viewer.user_id)?;
     check_submittable(&txn, viewer, &p).await?;
-    transition::apply(&txn, step.set(proposal::Column::SubmittedAt, transition::now())).await?;
+    transition::apply(&txn, submitted_now(&txn, &p, step).await?).await?;
     lapse_invitations(&txn, &p, viewer.user_id).await?;
     txn.commit().await?;
     reload(db, id).await
+}
+
+/// The submission's time, and the plenary session held that day (China date) in the
+/// proposal's organization. A proposal returned and resubmitted keeps the session it was
+/// first handed in at: it is still that session's proposal.
+async fn submitted_now<'a>(
+    txn: &impl ConnectionTrait,
+    p: &proposal::Model,
+    step: Step<'a, ProposalRecord>,
+) -> AppResult<Step<'a, ProposalRecord>> {
+    let now = transition::now();
+    let session = match p.session_id {
+        Some(kept) => Some(kept),
+        None => crate::plenary::service::held_on(txn, p.organization_id, crate::calendar::date_of(now)).await?,
+    };
+    Ok(step.set(proposal::Column::SubmittedAt, now).set(proposal::Column::SessionId, session))
 }
 
 /// Invitations still waiting for an answer lapse when the proposal goes to the office.
@@ -307,7 +325,7 @@ pub async fn resubmit(db: &DatabaseConnection, viewer: &Principal, id: Uuid) -> 
     let p = policy::load_for(&txn, viewer, id, Part::Author).await?;
     let step = step(&p, Action::Resubmit, Actor::Proposer, viewer.user_id)?;
     check_submittable(&txn, viewer, &p).await?;
-    transition::apply(&txn, step.set(proposal::Column::SubmittedAt, transition::now())).await?;
+    transition::apply(&txn, submitted_now(&txn, &p, step).await?).await?;
     lapse_invitations(&txn, &p, viewer.user_id).await?;
     txn.commit().await?;
     reload(db, id).await

@@ -26,8 +26,8 @@ use crate::{
     transition, validate,
 };
 use entity::{
-    AssignmentRole, AssignmentStatus, AttachmentPurpose, Office, handling_unit, membership, proposal,
-    proposal_assignment, proposal_serial, special_committee,
+    AssignmentRole, AssignmentStatus, AttachmentPurpose, Office, ProposalNumbering, handling_unit, membership,
+    organization, proposal, proposal_assignment, proposal_serial, special_committee,
 };
 
 pub async fn return_proposal(
@@ -83,12 +83,28 @@ pub async fn register(db: &DatabaseConnection, viewer: &Principal, id: Uuid) -> 
     let txn = db::write(db).await?;
     let p = policy::load_for(&txn, viewer, id, Part::Office).await?;
     let step = step(&p, Action::Register, Actor::Office, viewer.user_id)?;
-    let no = next_serial(&txn, p.organization_id, year).await?;
+    let numbering = organization::Entity::find_by_id(p.organization_id)
+        .one(&txn)
+        .await?
+        .map_or(ProposalNumbering::PerYear, |o| o.proposal_numbering);
+    // Per session: a proposal of a session takes the session's next number; one submitted
+    // in recess (or any, per year) the year's.
+    let (no, session, note) = match (numbering, p.session_id) {
+        (ProposalNumbering::PerSession, Some(session)) => {
+            let (no, name) = crate::plenary::service::next_serial(&txn, session).await?;
+            (no, Some(session), format!("{name}第{no}号"))
+        }
+        _ => {
+            let no = next_serial(&txn, p.organization_id, year).await?;
+            (no, None, format!("{year}年第{no}号"))
+        }
+    };
     let step = step
         .set(proposal::Column::SerialYear, Some(year))
         .set(proposal::Column::SerialNo, Some(no))
+        .set(proposal::Column::SerialSessionId, session)
         .set(proposal::Column::RegisteredAt, Some(transition::now()))
-        .note(format!("{year}年第{no}号"));
+        .note(note);
     transition::apply(&txn, step).await?;
     txn.commit().await?;
     reload(db, id).await

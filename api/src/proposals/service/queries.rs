@@ -85,6 +85,8 @@ pub struct Filter {
     pub unit_id: Option<Uuid>,
     pub overdue: Option<bool>,
     pub search: Option<String>,
+    /// Submitted during this plenary session.
+    pub session_id: Option<Uuid>,
 }
 
 /// The office's list (all but drafts), or a unit's (what is assigned to it), newest first.
@@ -127,6 +129,9 @@ pub async fn list(
     if let Some(year) = f.year {
         let (from, to) = year_range(year)?;
         cond = cond.add(proposal::Column::SubmittedAt.gte(from)).add(proposal::Column::SubmittedAt.lt(to));
+    }
+    if let Some(session) = f.session_id {
+        cond = cond.add(proposal::Column::SessionId.eq(session));
     }
     if let Some(key) = f.key {
         cond = cond.add(proposal::Column::IsKey.eq(key));
