@@ -19,6 +19,7 @@ mod integrity_suggestions;
 mod integrity_visits;
 mod limits;
 mod members;
+mod notification_events;
 mod notifications;
 mod personal_data;
 mod proposals;
