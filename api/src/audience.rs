@@ -1,10 +1,11 @@
 //! Who something is for — a briefing, a visit. The rules (everyone, the standing committee,
 //! sectors, parties, named people; any combination, as a union) are kept on the record as
 //! JSON. Briefings resolve them into recipient rows at publication (which then carry the
-//! read receipts); visits check them when a member looks or signs up.
+//! read receipts); visits check them when a member looks or signs up, and the notice of an
+//! opened visit reaches the same people through `Audience::condition` (the rules as SQL).
 use std::collections::HashSet;
 
-use sea_orm::{ActiveEnum, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveEnum, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -44,16 +45,89 @@ impl Audience {
         self.parties.iter().filter_map(|p| Party::try_from_value(p).ok()).collect()
     }
 
+    /// The rules this audience turns on.
+    fn rules(&self) -> Vec<Rule<'_>> {
+        let mut rules = Vec::new();
+        if self.everyone {
+            rules.push(Rule::Everyone);
+        }
+        if self.standing_committee {
+            rules.push(Rule::StandingCommittee);
+        }
+        if !self.sector_ids.is_empty() {
+            rules.push(Rule::Sectors(&self.sector_ids));
+        }
+        if !self.parties.is_empty() {
+            rules.push(Rule::Parties(self.parties()));
+        }
+        if !self.user_ids.is_empty() {
+            rules.push(Rule::People(&self.user_ids));
+        }
+        rules
+    }
+
     /// Whether a membership of the briefing's organization falls under these rules.
     pub fn includes(&self, m: &membership::Model) -> bool {
-        if m.role == Role::Unit {
-            return self.user_ids.contains(&m.user_id);
+        self.rules().iter().any(|r| (m.role != Role::Unit || r.reaches_units()) && r.matches(m))
+    }
+
+    /// `includes` as SQL: a condition on `membership` rows (to be combined with the
+    /// organization), for statements that reach the audience in one go. No rule: no row
+    /// (the `id IS NULL` seed is false for every row, and keeps an empty union from being
+    /// read as "no condition").
+    pub fn condition(&self) -> Condition {
+        self.rules().iter().fold(Condition::any().add(membership::Column::Id.is_null()), |any, r| {
+            let rule = if r.reaches_units() {
+                r.condition()
+            } else {
+                Condition::all().add(membership::Column::Role.ne(Role::Unit)).add(r.condition())
+            };
+            any.add(rule)
+        })
+    }
+}
+
+/// One rule, in its two forms side by side: a test on a membership in memory (sign-up,
+/// the visit list) and the same test in SQL (the notice of an opened visit). Keeping them
+/// in one `match` each, next to each other, is what stops them from drifting apart; the
+/// tests below run both over the same memberships.
+enum Rule<'a> {
+    Everyone,
+    StandingCommittee,
+    Sectors(&'a [Uuid]),
+    /// Unknown party codes are ignored.
+    Parties(Vec<Party>),
+    People(&'a [Uuid]),
+}
+
+impl Rule<'_> {
+    /// Handling-unit operators are in an audience only by name: "everyone" means the
+    /// committee's people.
+    fn reaches_units(&self) -> bool {
+        matches!(self, Rule::People(_))
+    }
+
+    fn matches(&self, m: &membership::Model) -> bool {
+        match self {
+            Rule::Everyone => true,
+            Rule::StandingCommittee => m.standing_committee,
+            Rule::Sectors(ids) => m.sector_id.is_some_and(|s| ids.contains(&s)),
+            Rule::Parties(parties) => m.party.is_some_and(|p| parties.contains(&p)),
+            Rule::People(ids) => ids.contains(&m.user_id),
         }
-        self.everyone
-            || (self.standing_committee && m.standing_committee)
-            || m.sector_id.is_some_and(|s| self.sector_ids.contains(&s))
-            || m.party.is_some_and(|p| self.parties.contains(&p.to_value()))
-            || self.user_ids.contains(&m.user_id)
+    }
+
+    fn condition(&self) -> Condition {
+        use membership::Column as M;
+        let one = match self {
+            // Every row: the id is never NULL.
+            Rule::Everyone => M::Id.is_not_null(),
+            Rule::StandingCommittee => M::StandingCommittee.eq(true),
+            Rule::Sectors(ids) => M::SectorId.is_in(ids.iter().copied()),
+            Rule::Parties(parties) => M::Party.is_in(parties.iter().copied()),
+            Rule::People(ids) => M::UserId.is_in(ids.iter().copied()),
+        };
+        Condition::all().add(one)
     }
 }
 

@@ -160,10 +160,9 @@ impl NotificationMutation {
         push: bool,
     ) -> Result<NotificationPreference> {
         let viewer = ctx.viewer()?;
-        service::set_preference(&ctx.state()?.db, viewer.user_id, &kind, push).await?;
-        let all = service::preferences(&ctx.state()?.db, viewer.user_id).await?;
-        let (kind, name, push) =
-            all.into_iter().find(|(k, _, _)| *k == kind).unwrap_or((super::recipients::KINDS[0].0, "", push));
-        Ok(NotificationPreference { kind: kind.into(), name: name.into(), push })
+        let name = service::set_preference(&ctx.state()?.db, viewer.user_id, &kind, push).await?;
+        // The answer is what this request wrote, not a read after it: with a second change
+        // of the same kind at once (a double tap), a read could show the other's value.
+        Ok(NotificationPreference { kind, name: name.into(), push })
     }
 }

@@ -39,6 +39,7 @@ pub const KINDS: &[(&str, &str)] = &[
     ("SUGGESTION_PUBLISHED", "社情民意信息编发"),
     ("SUGGESTION_REPORTED", "社情民意信息报送"),
     ("SUGGESTION_ADOPTED", "社情民意信息采用"),
+    ("VISIT_OPENED", "活动开始报名"),
     ("VISIT_CHANGED", "活动变更"),
     ("VISIT_CANCELLED", "活动取消"),
     ("LEAVE_APPROVED", "请假获批"),
@@ -66,6 +67,11 @@ pub enum Audience {
     People(Vec<Uuid>),
     /// A visit's participants holding a place (confirmed, or asking for leave).
     Going(Uuid),
+    /// The people with a membership of `organization` that `condition` (on `membership`
+    /// rows) picks: a visit's audience, whose rules are not stored per person. Their
+    /// notices go to that organization's inbox (an invited organization's members do not
+    /// see the host's).
+    Members { organization: Uuid, condition: Condition },
 }
 
 impl Audience {
@@ -146,6 +152,24 @@ impl Audience {
                         .to_owned(),
                 ),
             ),
+            Audience::Members { organization, condition } => Condition::all().add(
+                id.in_subquery(
+                    Query::select()
+                        .column(membership::Column::UserId)
+                        .from(membership::Entity)
+                        .and_where(membership::Column::OrganizationId.eq(*organization))
+                        .cond_where(condition.clone())
+                        .to_owned(),
+                ),
+            ),
+        }
+    }
+
+    /// The inbox the notices go to, when not the event's organization.
+    fn organization(&self) -> Option<Uuid> {
+        match self {
+            Audience::Members { organization, .. } => Some(*organization),
+            _ => None,
         }
     }
 }
@@ -182,7 +206,7 @@ pub async fn insert(
     let select = Query::select()
         .column(user::Column::Id)
         .expr(Expr::val(event.id))
-        .expr(Expr::val(event.organization_id))
+        .expr(Expr::val(audience.organization().unwrap_or(event.organization_id)))
         .expr(Expr::val(n.kind))
         .expr(Expr::val(n.title.clone()))
         .expr(Expr::val(n.body.clone()))
@@ -294,15 +318,23 @@ pub async fn plan(db: &impl ConnectionTrait, e: &outbox::Model) -> AppResult<Vec
                     Some(id) => suggestion_adoption::Entity::find_by_id::<Uuid>(id).one(db).await?,
                     None => None,
                 };
-                if let Some(a) = adoption
-                    && let Some(instruction) = a.instruction.filter(|i| !i.is_empty())
-                {
-                    let by = a.instructed_by.map(|b| format!("（{b}）")).unwrap_or_default();
-                    text = Some(format!("{}\n批示{by}：{instruction}", text.unwrap_or_default()).trim().to_owned());
+                // Told from the adoption row, not the step's note: the note already carries
+                // the instruction, which the notice sets on a line of its own.
+                if let Some(a) = adoption {
+                    let mut told = format!("{}采用", a.adopted_by);
+                    if let Some(instruction) = a.instruction.filter(|i| !i.is_empty()) {
+                        let by = a.instructed_by.map(|b| format!("（{b}）")).unwrap_or_default();
+                        told.push_str(&format!("\n批示{by}：{instruction}"));
+                    }
+                    text = Some(told);
                 }
             }
             let n = Notice { subject_type: "suggestion", ..notice(k, title.to_owned(), body(&s.title, text)) };
             vec![(Audience::SuggestionAuthors(s.id), n)]
+        }
+        ("visit", "OPENED") => {
+            let Some(v) = visit::Entity::find_by_id(e.subject_id).one(db).await? else { return Ok(vec![]) };
+            visit_opened(db, &v).await?
         }
         ("visit" | "visit_participant", kind) => {
             let Some(v) = visit::Entity::find_by_id(e.subject_id).one(db).await? else { return Ok(vec![]) };
@@ -323,6 +355,41 @@ pub async fn plan(db: &impl ConnectionTrait, e: &outbox::Model) -> AppResult<Vec
         _ => vec![],
     };
     Ok(plan)
+}
+
+/// A visit opened for sign-up reaches exactly who may sign up (`policy::eligible_condition`,
+/// the sign-up check's own rules as SQL): in the host organization and in each invited
+/// one, its notices in that organization's inbox. Those already signed up (the sign-up
+/// reopened after closing) know it already.
+async fn visit_opened(db: &impl ConnectionTrait, v: &visit::Model) -> AppResult<Vec<(Audience, Notice)>> {
+    let invited = crate::visits::policy::invited_orgs(db, v.id).await?;
+    let signed_up = Query::select()
+        .column(visit_participant::Column::UserId)
+        .from(visit_participant::Entity)
+        .and_where(visit_participant::Column::VisitId.eq(v.id))
+        .and_where(visit_participant::Column::Status.ne(ParticipantStatus::Cancelled))
+        .to_owned();
+    let condition = Condition::all()
+        .add(crate::visits::policy::eligible_condition(v, &invited))
+        .add(membership::Column::UserId.not_in_subquery(signed_up));
+    let mut when = format!("{}，{}", crate::calendar::date_of(v.starts_at).format("%-m月%-d日"), v.place);
+    if let Some(deadline) = v.signup_deadline {
+        when.push_str(&format!("；报名截止{}", crate::calendar::date_of(deadline).format("%-m月%-d日")));
+    }
+    let notice = Notice {
+        kind: "VISIT_OPENED",
+        title: "活动开始报名".to_owned(),
+        body: body(&v.title, Some(when)),
+        subject_type: "visit",
+    };
+    let mut orgs = vec![v.organization_id];
+    if v.kind == entity::VisitKind::JointInspection {
+        orgs.extend(invited.iter().copied().filter(|o| *o != v.organization_id));
+    }
+    Ok(orgs
+        .into_iter()
+        .map(|organization| (Audience::Members { organization, condition: condition.clone() }, notice.clone()))
+        .collect())
 }
 
 async fn proposal_plan(

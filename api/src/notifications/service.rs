@@ -125,11 +125,12 @@ pub async fn preferences(db: &impl ConnectionTrait, user: Uuid) -> AppResult<Vec
     Ok(KINDS.iter().map(|(k, name)| (*k, *name, !off.iter().any(|o| o == k))).collect())
 }
 
-/// Sets whether one kind is pushed; the inbox keeps every kind either way.
-pub async fn set_preference(db: &impl ConnectionTrait, user: Uuid, kind: &str, push: bool) -> AppResult<()> {
-    if !KINDS.iter().any(|(k, _)| *k == kind) {
+/// Sets whether one kind is pushed (one upsert: two changes at once leave one row, the
+/// later one's); the inbox keeps every kind either way. Returns the kind's name.
+pub async fn set_preference(db: &impl ConnectionTrait, user: Uuid, kind: &str, push: bool) -> AppResult<&'static str> {
+    let Some((_, name)) = KINDS.iter().find(|(k, _)| *k == kind) else {
         return Err(AppError::bad_input("kind", "没有这种通知"));
-    }
+    };
     notification_preference::Entity::insert(notification_preference::ActiveModel {
         user_id: Set(user),
         kind: Set(kind.to_owned()),
@@ -142,5 +143,5 @@ pub async fn set_preference(db: &impl ConnectionTrait, user: Uuid, kind: &str, p
     )
     .exec_without_returning(db)
     .await?;
-    Ok(())
+    Ok(name)
 }

@@ -3,7 +3,7 @@
 //! audience it is `FORBIDDEN`, with the reason.
 use chrono::Utc;
 use futures_util::future::BoxFuture;
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::workflow;
@@ -57,6 +57,20 @@ pub fn eligible(v: &visit::Model, invited: &[Uuid], m: &membership::Model) -> bo
         return Audience::from_json(&v.audience).includes(m);
     }
     v.kind == VisitKind::JointInspection && invited.contains(&m.organization_id)
+}
+
+/// `eligible` as SQL: the condition on `membership` rows that holds exactly for the
+/// memberships `eligible` accepts (the notice of an opened visit reaches them in one
+/// statement). Change one, change the other; `tests::eligible_agrees_with_its_sql` checks.
+pub fn eligible_condition(v: &visit::Model, invited: &[Uuid]) -> Condition {
+    use membership::Column as M;
+    let host =
+        Condition::all().add(M::OrganizationId.eq(v.organization_id)).add(Audience::from_json(&v.audience).condition());
+    let mut either = Condition::any().add(host);
+    if v.kind == VisitKind::JointInspection && !invited.is_empty() {
+        either = either.add(M::OrganizationId.is_in(invited.iter().copied()));
+    }
+    Condition::all().add(M::Role.ne(Role::Unit)).add(either)
 }
 
 pub async fn invited_orgs(db: &impl ConnectionTrait, visit: Uuid) -> AppResult<Vec<Uuid>> {
@@ -137,5 +151,124 @@ impl OwnerRule for ReportAttachments {
         owner: Uuid,
     ) -> BoxFuture<'a, AppResult<()>> {
         Box::pin(async move { report_readable(db, &Principal::load(db, viewer).await?, owner).await })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use chrono::Utc;
+    use sea_orm::{ConnectOptions, Database, DbBackend, Schema};
+    use serde_json::json;
+
+    use super::*;
+    use entity::Party;
+
+    fn visit(org: Uuid, kind: VisitKind, audience: serde_json::Value) -> visit::Model {
+        let now = Utc::now();
+        visit::Model {
+            id: Uuid::now_v7(),
+            organization_id: org,
+            kind,
+            title: "调研".into(),
+            topic: String::new(),
+            place: "某地".into(),
+            counterpart: None,
+            counterpart_region: None,
+            starts_at: now,
+            ends_at: now,
+            capacity: None,
+            confirmed_count: 0,
+            signup_deadline: None,
+            audience,
+            guest_count: 0,
+            status: VisitStatus::Open,
+            version: 0,
+            cancel_reason: None,
+            report_summary: None,
+            report_findings: None,
+            report_suggestions: None,
+            reported_by: None,
+            reported_at: None,
+            created_by: Uuid::nil(),
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    /// The sign-up check (`eligible`, over `Audience::includes`) and its SQL
+    /// (`eligible_condition`, over `Audience::condition`) pick the same memberships, for
+    /// every rule, their union, an empty audience and a joint inspection's guests.
+    #[tokio::test]
+    async fn eligible_agrees_with_its_sql() -> Result<(), sea_orm::DbErr> {
+        let db = Database::connect(ConnectOptions::new("sqlite::memory:").max_connections(1).to_owned()).await?;
+        let table = Schema::new(DbBackend::Sqlite).create_table_from_entity(membership::Entity);
+        db.execute(&table).await?;
+
+        let (host, guest, stranger) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let (economy, science) = (Uuid::now_v7(), Uuid::now_v7());
+        let mut people = Vec::new();
+        for org in [host, guest, stranger] {
+            for role in [Role::Member, Role::Staff, Role::Unit, Role::Admin] {
+                for (standing, sector, party) in [
+                    (false, None, None),
+                    (true, None, Some(Party::Cpc)),
+                    (false, Some(economy), Some(Party::Cdl)),
+                    (false, Some(science), None),
+                ] {
+                    let now = Utc::now();
+                    people.push(membership::Model {
+                        id: Uuid::now_v7(),
+                        user_id: Uuid::now_v7(),
+                        organization_id: org,
+                        role,
+                        sector_id: sector,
+                        party,
+                        standing_committee: standing,
+                        office: None,
+                        term: None,
+                        handling_unit_id: None,
+                        created_at: now,
+                        updated_at: now,
+                    });
+                }
+            }
+        }
+        let rows: Vec<membership::ActiveModel> = people.iter().cloned().map(Into::into).collect();
+        membership::Entity::insert_many(rows).exec_without_returning(&db).await?;
+
+        // Named: one member, one unit operator (named operators are in a briefing's
+        // audience, never a visit's), and someone of the guest organization.
+        let named = json!([people[0].user_id, people[8].user_id, people[17].user_id]);
+        let audiences = [
+            json!({}),
+            json!({ "everyone": true }),
+            json!({ "standingCommittee": true }),
+            json!({ "sectorIds": [economy] }),
+            json!({ "parties": ["CDL", "NOT_A_PARTY"] }),
+            json!({ "userIds": named }),
+            json!({ "standingCommittee": true, "sectorIds": [science], "userIds": named }),
+        ];
+        for audience in audiences {
+            for kind in [VisitKind::Research, VisitKind::JointInspection] {
+                let v = visit(host, kind, audience.clone());
+                let invited = [guest];
+                let in_memory: BTreeSet<Uuid> =
+                    people.iter().filter(|m| eligible(&v, &invited, m)).map(|m| m.id).collect();
+                let in_sql: BTreeSet<Uuid> = membership::Entity::find()
+                    .filter(eligible_condition(&v, &invited))
+                    .all(&db)
+                    .await?
+                    .into_iter()
+                    .map(|m| m.id)
+                    .collect();
+                assert_eq!(in_memory, in_sql, "{audience} {kind:?}");
+                if audience == json!({ "everyone": true }) && kind == VisitKind::Research {
+                    assert_eq!(in_sql.len(), 12, "members, staff and admins of the host; no unit operator");
+                }
+            }
+        }
+        Ok(())
     }
 }

@@ -22,6 +22,7 @@ mod integrity_visits;
 mod limits;
 mod live;
 mod members;
+mod notification_events;
 mod notifications;
 mod personal_data;
 mod plenary_sessions;
