@@ -46,17 +46,17 @@ pub async fn publish(db: &DatabaseConnection, who: &Principal, id: Uuid) -> AppR
     let mut step = step(&found, Action::Publish, who.user_id)?;
     check_publishable(&found)?;
     screen(&found)?;
-    let audience = recipients::audience_of(&txn, &found).await?;
-    if audience.is_empty() {
+    let size = recipients::audience_size(&txn, &found).await?;
+    if size == 0 {
         return Err(AppError::bad_input("audience", "通报对象中还没有人"));
     }
     if found.published_at.is_none() {
         step = step.set(briefing::Column::PublishedAt, Some(transition::now()));
     }
-    let step = step.note(format!("{}人", audience.len())).data(json!({ "audienceSize": audience.len() }));
+    let step = step.note(format!("{size}人")).data(json!({ "audienceSize": size }));
     transition::apply(&txn, step).await?;
     let published = reload(&txn, id).await?;
-    recipients::sync_to(&txn, &published, &audience).await?;
+    recipients::sync(&txn, &published).await?;
     txn.commit().await?;
     Ok(published)
 }
