@@ -106,7 +106,7 @@ async fn main() -> Res<()> {
             let start = Instant::now();
             publish(&db, &who, draft.id).await?;
             let published = start.elapsed();
-            let handled = dispatcher::pass(&db).await?;
+            let (handled, _signals) = dispatcher::pass(&db).await?;
             let both = start.elapsed();
             let notified =
                 count(&db, format!("SELECT COUNT(*) AS n FROM notification WHERE subject_id = '{}'", draft.id)).await?;
