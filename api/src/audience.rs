@@ -158,12 +158,6 @@ pub async fn validate(db: &impl ConnectionTrait, org: Uuid, audience: &Audience)
     Ok(())
 }
 
-/// The people the rules name today.
-pub async fn resolve(db: &impl ConnectionTrait, org: Uuid, audience: &Audience) -> AppResult<Vec<Uuid>> {
-    let members = membership::Entity::find().filter(membership::Column::OrganizationId.eq(org)).all(db).await?;
-    Ok(members.into_iter().filter(|m| audience.includes(m)).map(|m| m.user_id).collect())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,7 +20,13 @@ use sea_orm::{
 };
 
 use super::recipients;
-use crate::{db, error::AppResult, live::Signal, state::State, transition};
+use crate::{
+    db,
+    error::AppResult,
+    live::{Broker, Signal},
+    state::State,
+    transition,
+};
 use entity::outbox;
 
 /// Events claimed per transaction: enough to drain a burst quickly, few enough that a pass
@@ -46,25 +52,24 @@ pub fn spawn(state: State) -> tokio::task::JoinHandle<()> {
 /// each event reached (what the background task does each tick; `api dispatch-events`
 /// calls it to be done now). Returns how many events it handled.
 pub async fn deliver(state: &State) -> AppResult<usize> {
-    let mut total = 0;
-    loop {
-        let (done, signals) = pass(&state.db).await?;
-        // After the commit: a subscriber that reads on the signal finds the rows.
-        for signal in signals {
-            state.live.publish(signal).await;
-        }
-        total += done;
-        if done == 0 {
-            return Ok(total);
-        }
-    }
+    drain(&state.db, Some(&state.live)).await
 }
 
 /// `deliver` without the live signals: for tests that only look at inboxes.
 pub async fn run_until_idle(db: &DatabaseConnection) -> AppResult<usize> {
+    drain(db, None).await
+}
+
+async fn drain(db: &DatabaseConnection, live: Option<&Broker>) -> AppResult<usize> {
     let mut total = 0;
     loop {
-        let (done, _) = pass(db).await?;
+        let (done, signals) = pass(db).await?;
+        // After the commit: a subscriber that reads on the signal finds the rows.
+        if let Some(live) = live {
+            for signal in signals {
+                live.publish(signal).await;
+            }
+        }
         total += done;
         if done == 0 {
             return Ok(total);
