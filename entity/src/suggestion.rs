@@ -24,6 +24,11 @@ pub struct Model {
     pub merged_into_id: Option<Uuid>,
     pub source_suggestion_id: Option<Uuid>,
     pub source_organization_id: Option<Uuid>,
+    /// When it was received: the business date statistics count by (entered later, the
+    /// day it was phoned in or handed over, not the day it was typed).
+    pub submitted_at: DateTimeUtc,
+    /// When the office took it in (采编); none before.
+    pub accepted_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

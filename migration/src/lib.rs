@@ -19,6 +19,7 @@ mod m20261128_000012_push;
 mod m20261129_000013_plenary_sessions;
 mod m20261129_000014_commendations;
 mod m20261129_000015_platform_admins;
+mod m20261130_000016_suggestion_dates;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000013_plenary_sessions::Migration),
             Box::new(m20261129_000014_commendations::Migration),
             Box::new(m20261129_000015_platform_admins::Migration),
+            Box::new(m20261130_000016_suggestion_dates::Migration),
         ]
     }
 }

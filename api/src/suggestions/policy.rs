@@ -154,6 +154,8 @@ mod tests {
             merged_into_id: None,
             source_suggestion_id: incoming.then(Uuid::now_v7),
             source_organization_id: None,
+            submitted_at: Utc::now(),
+            accepted_at: None,
             created_at: Utc::now(),
             updated_at: Utc::now(),
         }

@@ -107,7 +107,7 @@ impl Suggestion {
         self.0.anonymous_to_public
     }
     async fn submitted_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+        self.0.submitted_at
     }
     async fn attachments(&self, ctx: &Context<'_>) -> Result<Vec<Attachment>> {
         attachments::of(ctx, self.0.id).await

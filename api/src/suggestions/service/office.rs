@@ -62,7 +62,9 @@ pub async fn accept(
     let found = as_found(db, id).await?;
     let txn = db::write(db).await?;
     let s = deciding(&txn, who, id, found, expected).await?;
-    transition::apply(&txn, step(&s, Action::Accept, who.user_id)?).await?;
+    let accepted = step(&s, Action::Accept, who.user_id)?
+        .set(suggestion::Column::AcceptedAt, sea_orm::sea_query::Expr::value(transition::now()));
+    transition::apply(&txn, accepted).await?;
     txn.commit().await?;
     reload(db, id).await
 }

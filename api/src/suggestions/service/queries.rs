@@ -89,7 +89,7 @@ pub async fn list(
     }
     if let Some(year) = f.year {
         let (from, to) = year_range(year)?;
-        cond = cond.add(suggestion::Column::CreatedAt.gte(from)).add(suggestion::Column::CreatedAt.lt(to));
+        cond = cond.add(suggestion::Column::SubmittedAt.gte(from)).add(suggestion::Column::SubmittedAt.lt(to));
     }
     if let Some(q) = f.search.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         let pattern = like_contains(&q.to_lowercase());

@@ -194,7 +194,7 @@ pub async fn record_adoption(
         return replayed(db, who, first).await;
     }
     let top = policy::load_for_office(&txn, who, id).await?;
-    let submitted_on = calendar::date_of(top.created_at);
+    let submitted_on = calendar::date_of(top.submitted_at);
     if a.adopted_at < submitted_on {
         return Err(AppError::bad_input("adoptedAt", format!("采用日期不能早于该信息的报送日期（{submitted_on}）")));
     }

@@ -40,8 +40,8 @@ pub async fn stats(db: &impl ConnectionTrait, who: &Principal, year: i32) -> App
     let (from, to) = year_range(year)?;
     let pieces = suggestion::Entity::find()
         .filter(suggestion::Column::OrganizationId.eq(who.organization_id))
-        .filter(suggestion::Column::CreatedAt.gte(from))
-        .filter(suggestion::Column::CreatedAt.lt(to))
+        .filter(suggestion::Column::SubmittedAt.gte(from))
+        .filter(suggestion::Column::SubmittedAt.lt(to))
         .all(db)
         .await?;
     let ids: Vec<Uuid> = pieces.iter().map(|p| p.id).collect();

@@ -61,6 +61,8 @@ pub(super) fn new_piece(
         merged_into_id: Set(None),
         source_suggestion_id: Set(None),
         source_organization_id: Set(None),
+        submitted_at: Set(now),
+        accepted_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }
