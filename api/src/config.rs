@@ -85,6 +85,7 @@ const KEYS: &[&str] = &[
     "PERSISTED_QUERY_LOCAL_ENTRIES",
     "LIVE_SESSION_CHECK_SECS",
     "LIVE_MAX_SUBSCRIPTIONS",
+    "SHUTDOWN_GRACE_SECS",
 ];
 
 /// Where uploaded files are kept.
@@ -225,6 +226,10 @@ pub struct Settings {
     pub live_session_check_secs: u64,
     /// Subscriptions one socket may run at once.
     pub live_max_subscriptions: usize,
+    /// On SIGTERM / SIGINT: how long requests in flight (an upload) may take to finish
+    /// before the process exits anyway. Keep it below the orchestrator's kill timeout
+    /// (Docker and systemd: 10 s and 90 s by default; Kubernetes: 30 s).
+    pub shutdown_grace_secs: u64,
 }
 
 impl Default for Settings {
@@ -295,6 +300,7 @@ impl Default for Settings {
             persisted_query_local_entries: 2000,
             live_session_check_secs: 30,
             live_max_subscriptions: 16,
+            shutdown_grace_secs: 25,
         }
     }
 }
