@@ -34,12 +34,15 @@ pub async fn build_state(settings: Settings) -> Result<State, String> {
         return Err(problems.join("\n"));
     }
     let (db, queries) = db::connect(&settings).await?;
+    let redis_timeout = Duration::from_millis(settings.redis_timeout_ms.max(1));
     let live = match &settings.redis_url {
-        Some(url) => Broker::redis(url, &settings.redis_key_prefix).await.map_err(|e| format!("REDIS_URL: {e}"))?,
+        Some(url) => {
+            Broker::redis(url, &settings.redis_key_prefix, redis_timeout).map_err(|e| format!("REDIS_URL: {e}"))?
+        }
         None => Broker::in_process(),
     };
     let kv: Arc<dyn Kv> = match &settings.redis_url {
-        Some(url) => Arc::new(RedisKv::connect(url).await.map_err(|e| format!("REDIS_URL: {e}"))?),
+        Some(url) => Arc::new(RedisKv::connect(url, redis_timeout).map_err(|e| format!("REDIS_URL: {e}"))?),
         None => {
             tracing::warn!(
                 "REDIS_URL is not set: sessions and login limits are kept in this process only; \

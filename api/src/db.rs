@@ -30,7 +30,7 @@ impl QueryCounter {
 pub async fn connect(settings: &Settings) -> Result<(DatabaseConnection, QueryCounter), String> {
     let mut opts = ConnectOptions::new(settings.database_url.clone());
     opts.max_connections(settings.database_max_connections)
-        .acquire_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_millis(settings.database_acquire_timeout_ms.max(1)))
         .sqlx_logging(false);
     if settings.is_sqlite() {
         // WAL lets readers go on during a write; the busy timeout makes concurrent writers

@@ -5,7 +5,7 @@
 use std::{
     io::{Read, Write},
     net::{TcpListener, TcpStream},
-    path::PathBuf,
+    path::{Path, PathBuf},
     process::{Child, Command, ExitStatus, Stdio},
     time::{Duration, Instant},
 };
@@ -35,11 +35,16 @@ struct Process {
 }
 
 impl Process {
-    fn start(dir: &PathBuf, database_url: &str, name: &str) -> Self {
+    fn start(dir: &Path, database_url: &str, name: &str) -> Self {
+        Self::start_with(dir, database_url, name, &[])
+    }
+
+    fn start_with(dir: &Path, database_url: &str, name: &str, env: &[(&str, String)]) -> Self {
         let addr = format!("127.0.0.1:{}", free_port());
         let log = dir.join(format!("{name}.log"));
         let out = std::fs::File::create(&log).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_api"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_api"));
+        command
             .current_dir(dir)
             .env_remove("REDIS_URL")
             .env_remove("CONFIG_FILE")
@@ -53,9 +58,11 @@ impl Process {
             .env("SHUTDOWN_GRACE_SECS", "30")
             .env("RUST_LOG", "info")
             .stdout(Stdio::from(out.try_clone().unwrap()))
-            .stderr(Stdio::from(out))
-            .spawn()
-            .unwrap();
+            .stderr(Stdio::from(out));
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let child = command.spawn().unwrap();
         Self { child, addr, log }
     }
 
@@ -95,14 +102,35 @@ impl Process {
     }
 
     fn login(&self) -> String {
+        let answer = self.try_login();
+        let json: Value = serde_json::from_str(body_of(&answer)).unwrap();
+        json["data"]["login"]["accessToken"].as_str().unwrap_or_else(|| panic!("login: {answer}")).to_owned()
+    }
+
+    /// The whole HTTP answer to a login.
+    fn try_login(&self) -> String {
         let body = json!({
             "query": "mutation($i: LoginInput!) { login(input: $i) { accessToken } }",
             "variables": { "i": { "phone": ADMIN_PHONE, "password": ADMIN_PASSWORD, "device": "进程测试" } }
         })
         .to_string();
-        let answer = http(&self.addr, "POST /graphql HTTP/1.1", &["content-type: application/json"], body.as_bytes());
-        let json: Value = serde_json::from_str(body_of(&answer)).unwrap();
-        json["data"]["login"]["accessToken"].as_str().unwrap_or_else(|| panic!("login: {answer}")).to_owned()
+        http(&self.addr, "POST /graphql HTTP/1.1", &["content-type: application/json"], body.as_bytes())
+    }
+
+    /// `{ me { name } }` with `token`: the whole answer and how long it took.
+    fn me(&self, token: &str) -> (String, Duration) {
+        let started = Instant::now();
+        let auth = format!("authorization: Bearer {token}");
+        let body = json!({ "query": "{ me { name } }" }).to_string();
+        let answer =
+            http(&self.addr, "POST /graphql HTTP/1.1", &["content-type: application/json", &auth], body.as_bytes());
+        (answer, started.elapsed())
+    }
+
+    /// `/readyz`: the whole answer and how long it took.
+    fn readyz(&self) -> (String, Duration) {
+        let started = Instant::now();
+        (http(&self.addr, "GET /readyz HTTP/1.1", &[], b""), started.elapsed())
     }
 }
 
@@ -235,7 +263,7 @@ fn sigterm_finishes_the_upload_in_flight_closes_sockets_and_exits_0() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-fn walk(dir: &PathBuf) -> usize {
+fn walk(dir: &Path) -> usize {
     std::fs::read_dir(dir).map_or(0, |entries| {
         entries
             .flatten()
@@ -332,4 +360,272 @@ fn three_processes_start_at_once_on_an_empty_postgresql_database() {
 #[test]
 fn three_processes_start_at_once_on_an_empty_sqlite_file() {
     three_at_once(|_, dir| (format!("sqlite://{}?mode=rwc", dir.join("db.sqlite").display()), None));
+}
+
+/// A Redis server of the test's own, on its own port (never the machine's).
+struct Redis {
+    child: Option<Child>,
+    port: u16,
+    dir: PathBuf,
+}
+
+impl Redis {
+    /// With the append-only file on (`everysec`): what a deployment must configure for
+    /// sessions to outlive a Redis restart.
+    fn start(dir: &Path) -> Self {
+        let mut redis = Self { child: None, port: free_port(), dir: dir.join("redis") };
+        std::fs::create_dir_all(&redis.dir).unwrap();
+        redis.restart();
+        redis
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    fn restart(&mut self) {
+        let child = Command::new("redis-server")
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--save", ""])
+            .args(["--appendonly", "yes", "--appendfsync", "everysec", "--dir"])
+            .arg(&self.dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(Instant::now() < deadline, "redis-server did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Stops it as an operator does (SIGTERM: Redis writes its append-only file and exits).
+    fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+            child.wait().unwrap();
+        }
+    }
+
+    /// Makes it stop answering without closing a connection (SIGSTOP), or go on (SIGCONT).
+    fn pause(&self, paused: bool) {
+        let id = self.child.as_ref().unwrap().id().to_string();
+        Command::new("kill").args([if paused { "-STOP" } else { "-CONT" }, &id]).status().unwrap();
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        if let Some(child) = self.child.as_mut() {
+            let _ = Command::new("kill").args(["-CONT", &child.id().to_string()]).status();
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn status_of(answer: &str) -> &str {
+    answer.get(9..12).unwrap_or("")
+}
+
+fn code_of(answer: &str) -> String {
+    let json: Value = serde_json::from_str(body_of(answer)).unwrap_or_default();
+    json["errors"][0]["extensions"]["code"].as_str().unwrap_or_default().to_owned()
+}
+
+fn has_header(answer: &str, name: &str) -> bool {
+    let head = answer.split("\r\n\r\n").next().unwrap_or_default().to_ascii_lowercase();
+    head.lines().any(|l| l.starts_with(&format!("{name}:")))
+}
+
+/// Waits up to `limit` for `check` to hold.
+fn eventually(limit: Duration, what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !check() {
+        assert!(Instant::now() < deadline, "{what}: not within {limit:?}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// The refusal a request that needs an unavailable service gets: fast, 503, the code, and
+/// when to come back.
+fn assert_unavailable(answer: &str, took: Duration, what: &str) {
+    assert_eq!(status_of(answer), "503", "{what}: {answer}");
+    assert_eq!(code_of(answer), "SERVICE_UNAVAILABLE", "{what}: {answer}");
+    assert!(has_header(answer, "retry-after"), "{what}: no Retry-After: {answer}");
+    assert!(took < Duration::from_millis(1500), "{what}: took {took:?}");
+}
+
+/// Redis is not there when the process starts: it comes up anyway, says it is not ready,
+/// refuses sign-in with 503, and is ready and serving as soon as Redis is.
+#[test]
+fn redis_down_at_start_then_up() {
+    let dir = scratch();
+    let url = format!("sqlite://{}?mode=rwc", dir.join("db.sqlite").display());
+    let port = free_port();
+    let redis_url = format!("redis://127.0.0.1:{port}");
+    let mut server = Process::start_with(&dir, &url, "server", &[("REDIS_URL", redis_url)]);
+    server.ready().unwrap();
+
+    let (ready, took) = server.readyz();
+    assert_eq!(status_of(&ready), "503", "{ready}");
+    assert!(ready.contains(r#""sessionStore":{"backend":"redis","status":"unavailable"}"#), "{ready}");
+    assert!(took < Duration::from_secs(1), "/readyz took {took:?}");
+    let started = Instant::now();
+    let login = server.try_login();
+    assert_unavailable(&login, started.elapsed(), "login without Redis");
+
+    let mut redis = Redis { child: None, port, dir: dir.join("redis") };
+    std::fs::create_dir_all(&redis.dir).unwrap();
+    redis.restart();
+    eventually(Duration::from_secs(10), "ready once Redis is up", || status_of(&server.readyz().0) == "200");
+    assert!(!server.login().is_empty());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Redis refusing (stopped) and Redis hung (SIGSTOP): requests that need the session store
+/// fail closed within a second with 503, `/readyz` answers within a second, and service
+/// resumes by itself when Redis is back — with the sessions, kept by its append-only file.
+#[test]
+fn redis_refused_and_hung() {
+    let dir = scratch();
+    let url = format!("sqlite://{}?mode=rwc", dir.join("db.sqlite").display());
+    let mut redis = Redis::start(&dir);
+    let mut server = Process::start_with(&dir, &url, "server", &[("REDIS_URL", redis.url())]);
+    server.ready().unwrap();
+    let token = server.login();
+    assert_eq!(status_of(&server.me(&token).0), "200");
+    // `everysec`: let the append-only file catch up with the sign-in.
+    std::thread::sleep(Duration::from_millis(1500));
+
+    // Refused: Redis stopped.
+    redis.stop();
+    let (answer, took) = server.me(&token);
+    assert_unavailable(&answer, took, "Redis stopped");
+    let (ready, took) = server.readyz();
+    assert_eq!(status_of(&ready), "503", "{ready}");
+    assert!(took < Duration::from_secs(1), "/readyz took {took:?}");
+
+    // Back, with the session the append-only file kept: the same token works again.
+    redis.restart();
+    eventually(Duration::from_secs(10), "served again after Redis restarted", || {
+        status_of(&server.me(&token).0) == "200"
+    });
+    assert_eq!(status_of(&server.readyz().0), "200");
+
+    // Hung: Redis stops answering but keeps its connections open.
+    redis.pause(true);
+    let (answer, took) = server.me(&token);
+    assert_unavailable(&answer, took, "Redis hung");
+    let (ready, took) = server.readyz();
+    assert_eq!(status_of(&ready), "503", "{ready}");
+    assert!(took < Duration::from_secs(1), "/readyz took {took:?}");
+    redis.pause(false);
+    eventually(Duration::from_secs(10), "served again after Redis answered", || {
+        status_of(&server.me(&token).0) == "200"
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A PostgreSQL cluster of the test's own, on its own port (never the machine's service).
+struct Postgres {
+    bin: PathBuf,
+    data: PathBuf,
+    port: u16,
+}
+
+impl Postgres {
+    fn start(dir: &Path) -> Self {
+        let bin = std::fs::read_dir("/usr/lib/postgresql")
+            .expect("PostgreSQL's binaries in /usr/lib/postgresql")
+            .flatten()
+            .map(|e| e.path().join("bin"))
+            .filter(|p| p.join("initdb").exists())
+            .max()
+            .expect("initdb");
+        let data = dir.join("pg");
+        std::fs::create_dir_all(&data).unwrap();
+        let pg = Self { bin, data, port: free_port() };
+        if is_root() {
+            // PostgreSQL refuses to run as root: its files belong to the postgres user.
+            assert!(Command::new("chown").args(["-R", "postgres:postgres"]).arg(dir).status().unwrap().success());
+        }
+        let data = pg.data.display().to_string();
+        pg.run("initdb", &["-D", &data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"]);
+        pg.up();
+        pg
+    }
+
+    fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+
+    fn run(&self, tool: &str, args: &[&str]) {
+        let path = self.bin.join(tool);
+        let mut command = if is_root() {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(&path);
+            c
+        } else {
+            Command::new(&path)
+        };
+        let out = command.args(args).output().unwrap();
+        assert!(out.status.success(), "{tool}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    fn up(&self) {
+        let (data, log) = (self.data.display().to_string(), self.data.join("log").display().to_string());
+        let options =
+            format!("-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off", self.port, data);
+        self.run("pg_ctl", &["-D", &data, "-l", &log, "-o", &options, "-w", "start"]);
+    }
+
+    fn down(&self) {
+        self.run("pg_ctl", &["-D", &self.data.display().to_string(), "-m", "fast", "-w", "stop"]);
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let data = self.data.display().to_string();
+        let _ = std::panic::catch_unwind(|| self.run("pg_ctl", &["-D", &data, "-m", "immediate", "stop"]));
+    }
+}
+
+fn is_root() -> bool {
+    Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0\n"))
+}
+
+/// PostgreSQL stopped under a running server: requests fail within the acquire timeout
+/// (2 s by default) with 503 and SERVICE_UNAVAILABLE instead of waiting 10 s for a 200
+/// with INTERNAL; `/readyz` answers within a second; service resumes when it is back.
+#[test]
+fn postgresql_stopped_and_restarted() {
+    let dir = scratch();
+    let pg = Postgres::start(&dir);
+    let mut server = Process::start(&dir, &pg.url(), "server");
+    server.ready().unwrap();
+    let token = server.login();
+    assert_eq!(status_of(&server.me(&token).0), "200");
+
+    pg.down();
+    let (answer, took) = server.me(&token);
+    assert_eq!(status_of(&answer), "503", "{answer}");
+    assert_eq!(code_of(&answer), "SERVICE_UNAVAILABLE", "{answer}");
+    assert!(has_header(&answer, "retry-after"), "{answer}");
+    assert!(took < Duration::from_secs(3), "took {took:?}");
+    let (ready, took) = server.readyz();
+    assert_eq!(status_of(&ready), "503", "{ready}");
+    assert!(ready.contains(r#""database":"unavailable""#), "{ready}");
+    assert!(took < Duration::from_secs(1), "/readyz took {took:?}");
+
+    pg.up();
+    eventually(Duration::from_secs(15), "served again after PostgreSQL restarted", || {
+        status_of(&server.me(&token).0) == "200"
+    });
+    assert_eq!(status_of(&server.readyz().0), "200");
+    drop(server);
+    drop(pg);
+    let _ = std::fs::remove_dir_all(&dir);
 }
