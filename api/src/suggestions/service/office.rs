@@ -98,6 +98,8 @@ pub async fn decline(
         .note(reason)
         .at(at);
     after_receipt(at, &s)?;
+    // A piece taken in and then turned down is turned down after it was taken in.
+    transition::not_before(at, s.accepted_at, "采编时间")?;
     transition::apply(&txn, step).await?;
     take_out_of_draft(&txn, &s, who.user_id).await?;
     txn.commit().await?;
