@@ -11,6 +11,7 @@ mod audit;
 mod auth;
 mod authz;
 mod briefings;
+mod business_dates;
 mod clients;
 mod commendations;
 mod committee_tree;
