@@ -14,6 +14,7 @@ mod briefings;
 mod clients;
 mod commendations;
 mod committee_tree;
+mod duty_records;
 mod ide;
 mod integrity_briefings;
 mod integrity_proposals;
