@@ -17,6 +17,7 @@ pub mod config;
 pub mod content_safety;
 pub mod db;
 pub mod demo;
+pub mod duty;
 pub mod error;
 pub mod graphql;
 pub mod http;

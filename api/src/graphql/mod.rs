@@ -10,7 +10,7 @@ pub mod pagination;
 use async_graphql::{MergedObject, SDLExportOptions, Schema, SchemaBuilder};
 
 use crate::{
-    attachments, audit, auth, briefings, commendations, live, members, notifications, organizations, plenary,
+    attachments, audit, auth, briefings, commendations, duty, live, members, notifications, organizations, plenary,
     proposals, suggestions, visits,
 };
 
@@ -32,6 +32,7 @@ pub struct QueryRoot(
     live::graphql::LiveQuery,
     plenary::graphql::PlenaryQuery,
     commendations::graphql::CommendationQuery,
+    duty::graphql::DutyQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -49,6 +50,7 @@ pub struct MutationRoot(
     notifications::push_graphql::PushMutation,
     plenary::graphql::PlenaryMutation,
     commendations::graphql::CommendationMutation,
+    duty::graphql::DutyMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;

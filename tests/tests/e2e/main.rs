@@ -15,6 +15,7 @@ mod business_dates;
 mod clients;
 mod commendations;
 mod committee_tree;
+mod duty_records;
 mod ide;
 mod integrity_briefings;
 mod integrity_proposals;
