@@ -23,6 +23,26 @@ pub fn generate_password() -> String {
     format!("{body}7a")
 }
 
+/// Writes `text` to a new file that only its owner may read (mode 0600 on Unix).
+fn write_private(path: &str, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    // An existing file keeps its mode: make sure.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    file.write_all(text.as_bytes())
+}
+
 /// Returns the admin's phone and the generated password when one was made.
 pub async fn first_start(state: &AppState) -> AppResult<Option<(String, Option<String>)>> {
     let txn = crate::db::write(&state.db).await?;
@@ -71,11 +91,25 @@ pub async fn first_start(state: &AppState) -> AppResult<Option<(String, Option<S
 
     tracing::info!(organization = %org.name, admin = %phone::mask(&admin.phone), "empty database bootstrapped");
     if let Some(password) = &generated {
-        // Printed once, to the console of whoever started the server, never logged.
-        println!(
-            "\n首次启动：已创建组织“{}”和管理员账号\n  手机号: {}\n  一次性密码: {}\n登录后请立即修改密码（changePassword）。此密码不会再次显示。\n",
+        // Into a file only its owner can read, never the log stream (stdout goes to a log
+        // collector in production); the path is what the console shows.
+        let path = &settings.admin_password_file;
+        let text = format!(
+            "首次启动：已创建组织“{}”和管理员账号\n手机号: {}\n一次性密码: {}\n登录后请立即修改密码（changePassword），然后删除本文件。\n",
             org.name, admin.phone, password
         );
+        match write_private(path, &text) {
+            Ok(()) => eprintln!(
+                "\n首次启动：已创建组织“{}”和管理员账号 {}；一次性密码已写入 {}（仅所有者可读），登录后请立即修改密码并删除该文件。\n",
+                org.name,
+                phone::mask(&admin.phone),
+                path
+            ),
+            Err(e) => {
+                tracing::error!(file = %path, error = %e, "cannot write the one-time admin password");
+                return Err(crate::error::AppError::internal(format!("ADMIN_PASSWORD_FILE {path}: {e}")));
+            }
+        }
     }
     Ok(Some((admin.phone, generated)))
 }

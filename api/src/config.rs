@@ -36,6 +36,7 @@ const KEYS: &[&str] = &[
     "ADMIN_PHONE",
     "ADMIN_PASSWORD",
     "ADMIN_NAME",
+    "ADMIN_PASSWORD_FILE",
     "BOOTSTRAP_ORGANIZATION_NAME",
     "BOOTSTRAP_ORGANIZATION_LEVEL",
     "LOGIN_MAX_FAILURES_PER_PHONE",
@@ -130,6 +131,9 @@ pub struct Settings {
     pub admin_phone: Option<String>,
     #[serde(deserialize_with = "lossy::opt_secret")]
     pub admin_password: Option<SecretString>,
+    /// Where a first start without ADMIN_PASSWORD writes the generated one-time password
+    /// (readable by the owner only): never into the log stream, which a log collector keeps.
+    pub admin_password_file: String,
     pub admin_name: String,
     pub bootstrap_organization_name: String,
     /// The first organization's level: `NATIONAL`, `PROVINCIAL`, `MUNICIPAL` or `COUNTY`.
@@ -258,6 +262,7 @@ impl Default for Settings {
             bind_addr: "127.0.0.1:8000".into(),
             admin_phone: None,
             admin_password: None,
+            admin_password_file: "first-admin-password.txt".into(),
             admin_name: "系统管理员".into(),
             bootstrap_organization_name: "市政协".into(),
             bootstrap_organization_level: "MUNICIPAL".into(),

@@ -8,7 +8,7 @@ use poem::web::{CompressionAlgo, CompressionLevel};
 use poem::{
     Body, EndpointExt, IntoResponse, Request, Response, Route, get, handler,
     http::{Method, StatusCode, header},
-    middleware::{Compression, Cors, Tracing},
+    middleware::{Compression, Cors},
     web::{Data, Json, websocket::WebSocket},
 };
 use serde_json::json;
@@ -42,7 +42,7 @@ pub fn routes(state: State, schema: AppSchema, introspection: IntrospectionSchem
         .data(introspection)
         .with_if(cors.is_some(), cors.unwrap_or_default())
         .with(security_headers)
-        .with(Tracing)
+        .with(crate::request_log::RequestLog)
 }
 
 fn compression() -> Compression {
@@ -320,6 +320,20 @@ async fn execute(
     }
     if audit::trail::may_matter(&query) || !response.errors.is_empty() {
         audit::record(&state.db, &sender, &query, operation.as_deref(), &variables, &response.errors).await;
+    }
+    if let Some(slot) = req.extensions().get::<crate::request_log::OutcomeSlot>() {
+        let code = response.errors.first().map_or_else(
+            || "OK".to_owned(),
+            |e| match e.extensions.as_ref().and_then(|x| x.get("code")) {
+                Some(async_graphql::Value::String(code)) => code.clone(),
+                _ => "GRAPHQL_ERROR".to_owned(),
+            },
+        );
+        slot.set(crate::request_log::Outcome {
+            operation: operation.clone().or_else(|| Some("(anonymous)".into())),
+            user: sender.viewer.as_ref().map(|v| v.user_id),
+            code: Some(code),
+        });
     }
     let mut response = transport::respond(format, response);
     admitted.decorate(&mut response);

@@ -38,9 +38,24 @@ enum Command {
     },
 }
 
+/// `LOG_FORMAT=json` (the default with `APP_ENV=production`): one JSON object per line, for
+/// a log collector; `text` otherwise, readable, without colour codes when the output is not
+/// a terminal (a file, journald, a pipe). Read from the environment, not the settings: the
+/// settings' own problems must be logged.
 fn init_logging() {
+    use std::io::IsTerminal;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
-    tracing_subscriber::fmt().with_env_filter(filter).init();
+    let production = std::env::var("APP_ENV").is_ok_and(|e| e.eq_ignore_ascii_case("production"));
+    let json = match std::env::var("LOG_FORMAT") {
+        Ok(format) => format.eq_ignore_ascii_case("json"),
+        Err(_) => production,
+    };
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    if json {
+        builder.json().flatten_event(true).with_current_span(false).with_span_list(false).init();
+    } else {
+        builder.with_ansi(std::io::stdout().is_terminal()).init();
+    }
 }
 
 #[tokio::main]

@@ -629,3 +629,86 @@ fn postgresql_stopped_and_restarted() {
     drop(pg);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `LOG_FORMAT=json`: one JSON line per request with its id (the one sent in `X-Request-Id`,
+/// or a generated one, returned in that header either way), the operation, the user id, the
+/// outcome code and the duration; no phone number anywhere; the text format has no colour
+/// codes when written to a file; the generated first password is in a private file, not the log.
+#[test]
+fn a_json_line_per_request_with_its_id_and_operation() {
+    let dir = scratch();
+    let url = format!("sqlite://{}?mode=rwc", dir.join("db.sqlite").display());
+    let env = [("LOG_FORMAT", "json".to_owned())];
+    let mut server = Process::start_with(&dir, &url, "server", &env);
+    server.ready().unwrap();
+    let token = server.login();
+    let auth = format!("authorization: Bearer {token}");
+    let body = json!({ "query": "query Me { me { name } }", "operationName": "Me" }).to_string();
+    let answer = http(
+        &server.addr,
+        "POST /graphql HTTP/1.1",
+        &["content-type: application/json", &auth, "x-request-id: phone-req-42"],
+        body.as_bytes(),
+    );
+    assert!(answer.to_ascii_lowercase().contains("x-request-id: phone-req-42"), "{answer}");
+    // Without one, an id is made and returned.
+    let answer = http(&server.addr, "GET /healthz HTTP/1.1", &[], b"");
+    let generated = answer
+        .lines()
+        .find_map(|l| l.to_ascii_lowercase().strip_prefix("x-request-id: ").map(str::to_owned))
+        .expect("a generated request id");
+    assert_eq!(generated.len(), 32, "{generated}");
+
+    let log = server.output();
+    let lines: Vec<Value> = log.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    assert!(!lines.is_empty() && lines.len() == log.lines().filter(|l| !l.trim().is_empty()).count(), "{log}");
+    let me = lines.iter().find(|l| l["request_id"] == "phone-req-42").unwrap_or_else(|| panic!("{log}"));
+    assert_eq!(me["message"], "request");
+    assert_eq!(me["operation"], "Me");
+    assert_eq!(me["code"], "OK");
+    assert_eq!(me["status"], 200);
+    assert_eq!(me["path"], "/graphql");
+    assert!(me["user"].as_str().is_some_and(|u| u.len() == 36), "{me}");
+    assert!(me["duration_ms"].as_f64().is_some(), "{me}");
+    assert!(lines.iter().any(|l| l["request_id"] == generated.as_str() && l["path"] == "/healthz"), "{log}");
+    assert!(!log.contains(ADMIN_PHONE), "a full phone number in the log:\n{log}");
+    drop(server);
+
+    // Text, into a file: no colour codes. A first start without ADMIN_PASSWORD puts the
+    // one-time password in an owner-only file, never in the output.
+    let dir2 = scratch();
+    let url = format!("sqlite://{}?mode=rwc", dir2.join("db.sqlite").display());
+    let file = dir2.join("first-admin-password.txt");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_api"));
+    let out = std::fs::File::create(dir2.join("server.log")).unwrap();
+    let addr = format!("127.0.0.1:{}", free_port());
+    let mut child = command
+        .current_dir(&dir2)
+        .env_remove("REDIS_URL")
+        .env_remove("ADMIN_PASSWORD")
+        .env("LOG_FORMAT", "text")
+        .env("DATABASE_URL", &url)
+        .env("BIND_ADDR", &addr)
+        .env("ADMIN_PASSWORD_FILE", &file)
+        .env("STORAGE_DIR", dir2.join("files"))
+        .stdout(Stdio::from(out.try_clone().unwrap()))
+        .stderr(Stdio::from(out))
+        .spawn()
+        .unwrap();
+    eventually(Duration::from_secs(60), "the second server", || {
+        http(&addr, "GET /healthz HTTP/1.1", &[], b"").starts_with("HTTP/1.1 200")
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    let log = std::fs::read_to_string(dir2.join("server.log")).unwrap();
+    assert!(!log.contains('\u{1b}'), "colour codes in a file:\n{log}");
+    let written = std::fs::read_to_string(&file).unwrap();
+    let password = written.lines().find_map(|l| l.strip_prefix("一次性密码: ")).expect("the password line").trim();
+    assert!(password.len() >= 16);
+    assert!(!log.contains(password), "the one-time password reached the output:\n{log}");
+    assert!(log.contains(&file.display().to_string()), "the console names the file:\n{log}");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&dir2);
+}

@@ -121,6 +121,11 @@ pub fn test_settings(db_url: &str, prefix: &str) -> Settings {
         bind_addr: "127.0.0.1:0".into(),
         admin_phone: Some(ADMIN_PHONE.into()),
         admin_password: Some(SecretString::from(ADMIN_PASSWORD)),
+        // A test that lets the first start generate a password gets it in a file of its own.
+        admin_password_file: std::env::temp_dir()
+            .join(format!("cppcc-first-admin-{}.txt", uuid::Uuid::new_v4().simple()))
+            .display()
+            .to_string(),
         bootstrap_organization_name: "测试市政协".into(),
         // The request budget has tests of its own (`limits.rs`); elsewhere one address
         // (this machine) sends far more in a minute than any person would.

@@ -1,0 +1,117 @@
+//! One log line per request (issue 16 item 8): its id — taken from `X-Request-Id` when the
+//! proxy or the client sent a sensible one, generated otherwise, and returned in that header
+//! so a member's complaint can be matched to the line — with the method, the path (never
+//! the query string: signed file links and persisted-query hashes live there), the status,
+//! the duration, and for GraphQL the operation's name, the user id and the outcome code.
+//! No personal data: a user id, never a name or a phone number.
+use std::{
+    sync::{Arc, Mutex},
+    time::Instant,
+};
+
+use poem::{Endpoint, IntoResponse, Middleware, Request, Response, http::HeaderValue};
+use tracing::Instrument;
+use uuid::Uuid;
+
+pub const HEADER: &str = "x-request-id";
+
+/// What the GraphQL side learns about a request, for its log line.
+#[derive(Debug, Default, Clone)]
+pub struct Outcome {
+    pub operation: Option<String>,
+    pub user: Option<Uuid>,
+    /// `OK`, or the first error's `extensions.code`.
+    pub code: Option<String>,
+}
+
+/// Shared between the middleware and the handler through the request's extensions.
+#[derive(Debug, Default, Clone)]
+pub struct OutcomeSlot(Arc<Mutex<Outcome>>);
+
+impl OutcomeSlot {
+    pub fn set(&self, outcome: Outcome) {
+        if let Ok(mut slot) = self.0.lock() {
+            *slot = outcome;
+        }
+    }
+
+    fn take(&self) -> Outcome {
+        self.0.lock().map(|mut o| std::mem::take(&mut *o)).unwrap_or_default()
+    }
+}
+
+/// A request id a client or proxy sent, if it is one we may echo and log: short, and only
+/// letters, digits and `-_.:`.
+fn usable(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+}
+
+pub struct RequestLog;
+
+impl<E: Endpoint> Middleware<E> for RequestLog {
+    type Output = RequestLogEndpoint<E>;
+
+    fn transform(&self, inner: E) -> Self::Output {
+        RequestLogEndpoint { inner }
+    }
+}
+
+pub struct RequestLogEndpoint<E> {
+    inner: E,
+}
+
+impl<E: Endpoint> Endpoint for RequestLogEndpoint<E> {
+    type Output = Response;
+
+    async fn call(&self, mut req: Request) -> poem::Result<Self::Output> {
+        let id = req
+            .header(HEADER)
+            .filter(|id| usable(id))
+            .map_or_else(|| Uuid::now_v7().simple().to_string(), str::to_owned);
+        let slot = OutcomeSlot::default();
+        req.extensions_mut().insert(slot.clone());
+        let (method, path) = (req.method().to_string(), req.uri().path().to_owned());
+        let started = Instant::now();
+        let span = tracing::info_span!("request", request_id = %id);
+        let result = self.inner.call(req).instrument(span.clone()).await;
+        let mut response = match result {
+            Ok(r) => r.into_response(),
+            Err(e) => e.into_response(),
+        };
+        if let Ok(value) = HeaderValue::from_str(&id) {
+            response.headers_mut().insert(HEADER, value);
+        }
+        let outcome = slot.take();
+        let status = response.status().as_u16();
+        let duration_ms = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX) as f64 / 1000.0;
+        span.in_scope(|| {
+            tracing::info!(
+                target: "request",
+                request_id = %id,
+                method,
+                path,
+                status,
+                duration_ms,
+                operation = outcome.operation.as_deref(),
+                user = outcome.user.map(|u| u.to_string()),
+                code = outcome.code.as_deref(),
+                "request"
+            );
+        });
+        Ok(response)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::usable;
+
+    #[test]
+    fn only_plain_ids_are_taken() {
+        assert!(usable("3f2a-9c1e_7.b:1"));
+        assert!(!usable(""));
+        assert!(!usable("abc def"));
+        assert!(!usable("a\nb"));
+        assert!(!usable(&"x".repeat(129)));
+    }
+}
