@@ -1,6 +1,7 @@
 //! The HTTP surface: `POST /graphql` (the API; JSON, or multipart for uploads),
 //! `GET /graphql` (queries in the query string; GraphiQL for a browser; subscriptions
 //! over a WebSocket upgrade), `GET /files/{id}` (signed attachment downloads),
+//! `GET /reports/annual/{year}` (the annual report as a document, bearer token),
 //! `/healthz` and `/readyz`. Authentication happens here, before the schema runs: a
 //! request that carries a bad token is refused whole, never answered in part.
 use poem::web::{CompressionAlgo, CompressionLevel};
@@ -33,6 +34,7 @@ pub fn routes(state: State, schema: AppSchema, introspection: IntrospectionSchem
         .at("/graphql", get(graphql_get).post(graphql_post).with(compression()))
         .at("/ide/:file", get(crate::ide::asset))
         .at("/files/:id", get(download))
+        .at("/reports/annual/:year", get(crate::reports::download::annual))
         .at("/healthz", get(healthz))
         .at("/readyz", get(readyz))
         .data(state)
@@ -147,7 +149,7 @@ fn needs_no_session(request: &mut async_graphql::Request) -> bool {
 /// The person the `Authorization` header names, if it names one; a header that is there
 /// but does not hold a live session refuses the request whole (401, or 503 when the
 /// session store cannot be asked).
-async fn viewer_from_header(req: &Request, state: &State) -> Result<Option<Viewer>, Response> {
+pub(crate) async fn viewer_from_header(req: &Request, state: &State) -> Result<Option<Viewer>, Response> {
     let Some(auth) = req.header(header::AUTHORIZATION) else { return Ok(None) };
     let token = auth.strip_prefix("Bearer ").or_else(|| auth.strip_prefix("bearer ")).unwrap_or("").trim();
     let viewer = if token.is_empty() {

@@ -36,6 +36,7 @@ pub mod phone;
 pub mod plenary;
 pub mod proposals;
 pub mod reminders;
+pub mod reports;
 pub mod sql;
 pub mod state;
 pub mod suggestions;

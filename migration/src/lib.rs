@@ -20,6 +20,7 @@ mod m20261129_000013_plenary_sessions;
 mod m20261129_000014_commendations;
 mod m20261129_000015_platform_admins;
 mod m20261130_000016_suggestion_dates;
+mod m20261130_000018_annual_reports;
 
 pub struct Migrator;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000014_commendations::Migration),
             Box::new(m20261129_000015_platform_admins::Migration),
             Box::new(m20261130_000016_suggestion_dates::Migration),
+            Box::new(m20261130_000018_annual_reports::Migration),
         ]
     }
 }
