@@ -155,7 +155,7 @@ async fn world(backend: Backend) -> World {
     let b = app.create_org(&root, "乙县政协", "COUNTY", &city).await;
     let mut w = World { app, names: HashMap::new(), phones: Default::default(), tokens: Default::default() };
     w.set("city", city.clone());
-    w.set("today", chrono::Utc::now().date_naive().to_string());
+    w.set("today", api::calendar::today().to_string());
     w.set("a", a.clone());
     w.set("b", b.clone());
 
