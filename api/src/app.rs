@@ -34,12 +34,15 @@ pub async fn build_state(settings: Settings) -> Result<State, String> {
         return Err(problems.join("\n"));
     }
     let (db, queries) = db::connect(&settings).await?;
+    let redis_timeout = Duration::from_millis(settings.redis_timeout_ms.max(1));
     let live = match &settings.redis_url {
-        Some(url) => Broker::redis(url, &settings.redis_key_prefix).await.map_err(|e| format!("REDIS_URL: {e}"))?,
+        Some(url) => {
+            Broker::redis(url, &settings.redis_key_prefix, redis_timeout).map_err(|e| format!("REDIS_URL: {e}"))?
+        }
         None => Broker::in_process(),
     };
     let kv: Arc<dyn Kv> = match &settings.redis_url {
-        Some(url) => Arc::new(RedisKv::connect(url).await.map_err(|e| format!("REDIS_URL: {e}"))?),
+        Some(url) => Arc::new(RedisKv::connect(url, redis_timeout).map_err(|e| format!("REDIS_URL: {e}"))?),
         None => {
             tracing::warn!(
                 "REDIS_URL is not set: sessions and login limits are kept in this process only; \
@@ -99,6 +102,7 @@ pub async fn build_state(settings: Settings) -> Result<State, String> {
         attachment_owners,
         persisted_queries,
         live,
+        shutdown: crate::shutdown::Shutdown::default(),
     }))
 }
 
@@ -151,12 +155,22 @@ pub async fn spawn(
     reminders::spawn(state.clone());
     notifications::push::spawn(state.clone(), notifications::push::sender_from(&state.settings));
     let routes = http::routes(state.clone(), schema(&state), introspection_schema(&state));
+    // Stops on SIGTERM / SIGINT, or when something in this process begins the shutdown (a
+    // test). Poem then stops accepting and waits up to the grace period for the
+    // connections in flight; the sockets close themselves on `state.shutdown`.
+    let stopping = state.shutdown.clone();
+    let grace = Duration::from_secs(state.settings.shutdown_grace_secs);
     let server = Server::new_with_acceptor(acceptor).run_with_graceful_shutdown(
         routes,
-        async {
-            let _ = tokio::signal::ctrl_c().await;
+        async move {
+            tokio::select! {
+                () = crate::shutdown::signal() => {}
+                () = stopping.begun() => {}
+            }
+            stopping.begin();
+            tracing::info!(grace_secs = grace.as_secs(), "no new connections; finishing the requests in flight");
         },
-        Some(std::time::Duration::from_secs(10)),
+        Some(grace),
     );
     Ok((addr, state, server))
 }

@@ -2,7 +2,7 @@
 //! and one admin, from ADMIN_PHONE / ADMIN_PASSWORD or with a generated one-time password
 //! printed once. Never a fixed default password. The admin is also the platform admin.
 use rand::{Rng, distr::Alphanumeric};
-use sea_orm::{EntityTrait, PaginatorTrait};
+use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
 use secrecy::ExposeSecret;
 
 use crate::{
@@ -26,6 +26,12 @@ pub fn generate_password() -> String {
 /// Returns the admin's phone and the generated password when one was made.
 pub async fn first_start(state: &AppState) -> AppResult<Option<(String, Option<String>)>> {
     let txn = crate::db::write(&state.db).await?;
+    // Processes started together each find the database empty: the first to take the lock
+    // bootstraps, the others wait and then find its organization. (SQLite's write
+    // transaction is already one at a time.)
+    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({})", crate::db::BOOTSTRAP_LOCK)).await?;
+    }
     if organization::Entity::find().count(&txn).await? > 0 {
         return Ok(None);
     }

@@ -17,6 +17,16 @@ pub fn date_of(at: DateTime<Utc>) -> NaiveDate {
     (at + CST).date_naive()
 }
 
+/// An instant as people in China read it: `2025-03-05 09:30`.
+pub fn display(at: DateTime<Utc>) -> String {
+    (at + CST).format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// The instant a China calendar day starts.
+pub fn start_of(day: NaiveDate) -> DateTime<Utc> {
+    day.and_time(chrono::NaiveTime::MIN).and_utc() - CST
+}
+
 /// The current year in China.
 pub fn this_year() -> i32 {
     today().year()
@@ -46,5 +56,7 @@ mod tests {
         let late_evening_in_beijing = from - Duration::seconds(1);
         assert_eq!(date_of(late_evening_in_beijing).to_string(), "2018-12-31");
         assert_eq!(date_of(from).to_string(), "2019-01-01");
+        assert_eq!(start_of(date_of(from)), from);
+        assert_eq!(display(from), "2019-01-01 00:00");
     }
 }

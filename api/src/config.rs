@@ -23,6 +23,8 @@ const KEYS: &[&str] = &[
     "APP_ENV",
     "DATABASE_URL",
     "DATABASE_MAX_CONNECTIONS",
+    "DATABASE_ACQUIRE_TIMEOUT_MS",
+    "REDIS_TIMEOUT_MS",
     "REDIS_URL",
     "REDIS_KEY_PREFIX",
     "JWT_SECRET",
@@ -85,6 +87,7 @@ const KEYS: &[&str] = &[
     "PERSISTED_QUERY_LOCAL_ENTRIES",
     "LIVE_SESSION_CHECK_SECS",
     "LIVE_MAX_SUBSCRIPTIONS",
+    "SHUTDOWN_GRACE_SECS",
 ];
 
 /// Where uploaded files are kept.
@@ -105,10 +108,16 @@ pub struct Settings {
     /// `sqlite://path?mode=rwc` (the embedded default) or `postgres://…`.
     pub database_url: String,
     pub database_max_connections: u32,
+    /// How long a request waits for a database connection before it is answered
+    /// SERVICE_UNAVAILABLE (503): the database is down, or every connection is busy.
+    pub database_acquire_timeout_ms: u64,
     /// Without it sessions and rate limits live in this process only (quick start).
     pub redis_url: Option<String>,
     /// Prepended to every Redis key, so that several deployments (or tests) share a server.
     pub redis_key_prefix: String,
+    /// How long one Redis connection attempt or command may take before the request that
+    /// needs it fails closed with SERVICE_UNAVAILABLE (a Redis that stopped answering).
+    pub redis_timeout_ms: u64,
     /// HMAC key of the access tokens. Generated per process when absent (development only).
     #[serde(deserialize_with = "lossy::opt_secret")]
     pub jwt_secret: Option<SecretString>,
@@ -225,6 +234,10 @@ pub struct Settings {
     pub live_session_check_secs: u64,
     /// Subscriptions one socket may run at once.
     pub live_max_subscriptions: usize,
+    /// On SIGTERM / SIGINT: how long requests in flight (an upload) may take to finish
+    /// before the process exits anyway. Keep it below the orchestrator's kill timeout
+    /// (Docker and systemd: 10 s and 90 s by default; Kubernetes: 30 s).
+    pub shutdown_grace_secs: u64,
 }
 
 impl Default for Settings {
@@ -233,8 +246,10 @@ impl Default for Settings {
             app_env: AppEnv::Development,
             database_url: "sqlite://cppcc.db?mode=rwc".into(),
             database_max_connections: 10,
+            database_acquire_timeout_ms: 2000,
             redis_url: None,
             redis_key_prefix: "cppcc:".into(),
+            redis_timeout_ms: 800,
             jwt_secret: None,
             jwt_issuer: "cppcc-api".into(),
             jwt_audience: "cppcc-app".into(),
@@ -295,6 +310,7 @@ impl Default for Settings {
             persisted_query_local_entries: 2000,
             live_session_check_secs: 30,
             live_max_subscriptions: 16,
+            shutdown_grace_secs: 25,
         }
     }
 }

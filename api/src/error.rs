@@ -185,18 +185,43 @@ impl From<AppError> for async_graphql::Error {
     }
 }
 
+/// How long a client is asked to wait when a backing service is out (issue 16: an outage
+/// is not a bug of ours; monitoring and clients see 503 with `Retry-After`).
+pub const OUTAGE_RETRY_AFTER_SECS: u64 = 5;
+
 impl From<DbErr> for AppError {
     fn from(err: DbErr) -> Self {
         if Self::is_unique_violation(&err) {
             return Self::Conflict { field: None, message: "记录已存在".into() };
         }
+        if is_outage(&err) {
+            tracing::warn!(error = %err, "database unavailable");
+            return Self::unavailable("数据库暂时不可用，请稍后重试", OUTAGE_RETRY_AFTER_SECS);
+        }
         Self::Internal(format!("database: {err}"))
+    }
+}
+
+/// Whether the database could not be reached — down, restarting, no connection free within
+/// `DATABASE_ACQUIRE_TIMEOUT_SECS` — rather than a statement that failed.
+fn is_outage(err: &DbErr) -> bool {
+    use sea_orm::{RuntimeErr, sqlx::Error};
+    match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => match &**e {
+            Error::Io(_) | Error::PoolTimedOut | Error::PoolClosed | Error::WorkerCrashed | Error::Tls(_) => true,
+            // 08…: connection exception; 57P…: the server shutting down or starting up.
+            Error::Database(d) => d.code().is_some_and(|c| c.starts_with("08") || c.starts_with("57P")),
+            _ => false,
+        },
+        _ => false,
     }
 }
 
 impl From<crate::kv::KvError> for AppError {
     fn from(err: crate::kv::KvError) -> Self {
-        Self::Internal(format!("session store: {err}"))
+        tracing::warn!(error = %err.0, "session store unavailable");
+        Self::unavailable("会话服务暂时不可用，请稍后重试", OUTAGE_RETRY_AFTER_SECS)
     }
 }
 

@@ -2,6 +2,7 @@
 //! `GET /graphql` (queries in the query string; GraphiQL for a browser; subscriptions
 //! over a WebSocket upgrade), `GET /files/{id}` (signed attachment downloads),
 //! `GET /reports/annual/{year}` (the annual report as a document, bearer token),
+//! `GET /exports/duty-records/{year}.csv` (the office's spreadsheet of duty records),
 //! `/healthz` and `/readyz`. Authentication happens here, before the schema runs: a
 //! request that carries a bad token is refused whole, never answered in part.
 use poem::web::{CompressionAlgo, CompressionLevel};
@@ -35,6 +36,7 @@ pub fn routes(state: State, schema: AppSchema, introspection: IntrospectionSchem
         .at("/ide/:file", get(crate::ide::asset))
         .at("/files/:id", get(download))
         .at("/reports/annual/:year", get(crate::reports::download::annual))
+        .at("/exports/duty-records/:file", get(crate::duty::export::duty_records_csv))
         .at("/healthz", get(healthz))
         .at("/readyz", get(readyz))
         .data(state)
@@ -86,6 +88,9 @@ fn cors(origins: &[String]) -> Option<Cors> {
 /// A GraphQL-shaped error for refusals that happen before execution.
 pub fn refuse(status: StatusCode, err: &AppError) -> Response {
     let mut response = Json(json!({ "errors": [err.to_graphql()] })).with_status(status).into_response();
+    if let AppError::Unavailable { retry_after_secs, .. } | AppError::RateLimited { retry_after_secs, .. } = err {
+        response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(*retry_after_secs));
+    }
     if status == StatusCode::UNAUTHORIZED {
         response.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
     }
@@ -159,7 +164,9 @@ pub(crate) async fn viewer_from_header(req: &Request, state: &State) -> Result<O
     };
     match viewer {
         Ok(viewer) => Ok(Some(viewer)),
-        Err(err @ AppError::Internal(_)) => Err(refuse(StatusCode::SERVICE_UNAVAILABLE, &err)),
+        Err(err @ (AppError::Internal(_) | AppError::Unavailable { .. })) => {
+            Err(refuse(StatusCode::SERVICE_UNAVAILABLE, &err))
+        }
         Err(err) => Err(refuse(StatusCode::UNAUTHORIZED, &err)),
     }
 }
@@ -267,7 +274,9 @@ async fn request_from(mut params: Params, state: &State) -> Result<async_graphql
         Ok(()) => {}
         // Apollo's and urql's links expect this as an ordinary GraphQL answer, and resend.
         Err(err @ AppError::PersistedQueryNotFound) => return Err(refuse(StatusCode::OK, &err)),
-        Err(err @ AppError::Internal(_)) => return Err(refuse(StatusCode::SERVICE_UNAVAILABLE, &err)),
+        Err(err @ (AppError::Internal(_) | AppError::Unavailable { .. })) => {
+            return Err(refuse(StatusCode::SERVICE_UNAVAILABLE, &err));
+        }
         Err(err) => return Err(refuse(StatusCode::BAD_REQUEST, &err)),
     }
     params.into_request().map_err(|err| refuse(StatusCode::BAD_REQUEST, &err))
@@ -415,11 +424,21 @@ async fn healthz() -> Json<serde_json::Value> {
     Json(json!({ "status": "ok" }))
 }
 
+/// The longest `/readyz` waits for one service.
+const READY_CHECK: std::time::Duration = std::time::Duration::from_millis(800);
+
 #[handler]
 async fn readyz(state: Data<&State>) -> Response {
-    let database = state.db.ping().await.is_ok();
-    let store = state.kv.ping().await.is_ok();
-    let files = state.files.ping().await;
+    // Within a second whatever is out: the three asked at once, each given at most
+    // `READY_CHECK`, a hung service counted as down.
+    let (database, store, files) = tokio::join!(
+        tokio::time::timeout(READY_CHECK, state.db.ping()),
+        tokio::time::timeout(READY_CHECK, state.kv.ping()),
+        tokio::time::timeout(READY_CHECK, state.files.ping()),
+    );
+    let database = matches!(database, Ok(Ok(())));
+    let store = matches!(store, Ok(Ok(())));
+    let files = matches!(files, Ok(true));
     let status = if database && store && files { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     let word = |ok: bool| if ok { "ok" } else { "unavailable" };
     Json(json!({

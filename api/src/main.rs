@@ -1,5 +1,5 @@
 //! `api` — serve (default), `api seed-demo`, `api sweep-attachments`, `api dispatch-events`,
-//! `api run-reminders`, `api export-schema`.
+//! `api run-reminders`, `api healthcheck`, `api export-schema`.
 use std::process::ExitCode;
 
 use api::{app, config::Settings, demo, graphql};
@@ -28,6 +28,9 @@ enum Command {
     /// Fire the reminders due now that no process fired yet (the server also does it every
     /// REMINDER_INTERVAL_SECS); `dispatch-events` then turns them into notifications.
     RunReminders,
+    /// Exit 0 when the server on BIND_ADDR answers `/healthz` (a container's health check:
+    /// the runtime image has no curl).
+    Healthcheck,
     /// Write the GraphQL schema (SDL) to a file.
     ExportSchema {
         #[arg(long, default_value = "schema.graphql")]
@@ -68,6 +71,7 @@ async fn main() -> ExitCode {
         Some(Command::SweepAttachments) => sweep_attachments(settings).await,
         Some(Command::DispatchEvents) => dispatch_events(settings).await,
         Some(Command::RunReminders) => run_reminders(settings).await,
+        Some(Command::Healthcheck) => healthcheck(&settings),
         _ => serve(settings).await,
     };
     match result {
@@ -126,4 +130,27 @@ async fn run_reminders(settings: Settings) -> Result<(), String> {
     let n = api::reminders::run_due(&state.db, chrono::Utc::now()).await.map_err(|e| e.to_string())?;
     println!("fired {n} reminders");
     Ok(())
+}
+
+fn healthcheck(settings: &Settings) -> Result<(), String> {
+    use std::io::{Read, Write};
+    // A server listening on every address answers on the loopback one.
+    let addr = settings.bind_addr.replace("0.0.0.0", "127.0.0.1").replace("[::]", "[::1]");
+    let timeout = std::time::Duration::from_secs(2);
+    let target = std::net::ToSocketAddrs::to_socket_addrs(&addr)
+        .map_err(|e| format!("BIND_ADDR {addr}: {e}"))?
+        .next()
+        .ok_or_else(|| format!("BIND_ADDR {addr}: no address"))?;
+    let mut stream = std::net::TcpStream::connect_timeout(&target, timeout).map_err(|e| format!("{addr}: {e}"))?;
+    stream.set_read_timeout(Some(timeout)).map_err(|e| e.to_string())?;
+    stream
+        .write_all(format!("GET /healthz HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\n\r\n").as_bytes())
+        .map_err(|e| format!("{addr}: {e}"))?;
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    if answer.starts_with("HTTP/1.1 200") {
+        Ok(())
+    } else {
+        Err(format!("{addr}/healthz: {}", answer.lines().next().unwrap_or("no answer")))
+    }
 }

@@ -36,6 +36,8 @@ pub struct AppState {
     pub persisted_queries: PersistedQueries,
     /// Signals to live subscriptions in every process (Redis pub/sub, or this process).
     pub live: Broker,
+    /// Set when the process starts stopping (SIGTERM, SIGINT): sockets close, work winds down.
+    pub shutdown: crate::shutdown::Shutdown,
 }
 
 pub type State = Arc<AppState>;

@@ -13,9 +13,14 @@
 //! makes a decided move happen exactly once. Rules that depend on other rows are decided in
 //! a transaction begun with [`crate::db::write`] after [`lock`]ing the parent row, so the
 //! rows read are the rows the step acts on.
+//!
+//! A step the office types in after the fact (代录: a proposal handed in on paper, a reply
+//! letter that arrived by post) carries its business time ([`Step::at`], checked by
+//! [`entered_at`] and [`not_before`]): the timeline's `at` is that time, and `recorded_at`
+//! the moment it was typed, so the timeline marks it as entered later (ARCHITECTURE §6).
 use std::future::Future;
 
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 use sea_orm::{
     ActiveEnum, ActiveModelTrait, ActiveValue, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IdenStatic,
     Iterable, PrimaryKeyTrait, QueryFilter, QuerySelect,
@@ -24,6 +29,8 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::{
+    auth::Viewer,
+    calendar,
     error::{AppError, AppResult},
     outbox,
 };
@@ -139,6 +146,10 @@ impl Timeline {
             e.at.into(),
             e.note.clone().into(),
         ];
+        if let Some(recorded) = e.recorded_at {
+            columns.push(Alias::new("recorded_at"));
+            values.push(recorded.into());
+        }
         if let Some((column, id)) = person {
             columns.push(Alias::new(column));
             values.push(id.into());
@@ -157,8 +168,58 @@ pub struct Entry<'a, S> {
     pub from: Option<S>,
     pub to: Option<S>,
     pub actor: Uuid,
+    /// When it happened: the business time, which the timeline shows and counts by.
     pub at: DateTime<Utc>,
+    /// When it was typed in, for a step entered later; none for a live step.
+    pub recorded_at: Option<DateTime<Utc>>,
     pub note: Option<String>,
+}
+
+/// The clock skew allowed between a client's clock and ours for an `at`.
+pub const SKEW: Duration = Duration::minutes(5);
+
+/// The business time of a step the office enters later (代录), as given by `at`: only the
+/// office types records in (members, and units on their terminals, act now: FORBIDDEN), and
+/// nothing is entered for the future beyond a small clock skew (an `at` within it counts
+/// as now). None for a live step.
+pub fn entered_at(viewer: &Viewer, at: Option<DateTime<Utc>>) -> AppResult<Option<DateTime<Utc>>> {
+    let Some(at) = at else { return Ok(None) };
+    if !viewer.is_office() {
+        return Err(AppError::forbidden("只有机关工作人员可以补录（指定办理时间 at）"));
+    }
+    let now = now();
+    if at > now + SKEW {
+        return Err(AppError::bad_input(AT, "补录时间不能晚于当前时间"));
+    }
+    Ok(Some(std::cmp::Ord::min(at.trunc_subsecs(6), now)))
+}
+
+/// The argument's name in the schema, for refusals.
+pub const AT: &str = "at";
+
+/// Refuses a business time before the step it follows (registered before submitted, a
+/// reply before its assignment): `what` names that step, `earlier` is when it happened.
+pub fn not_before(at: Option<DateTime<Utc>>, earlier: Option<DateTime<Utc>>, what: &str) -> AppResult<()> {
+    match (at, earlier) {
+        (Some(at), Some(earlier)) if at < earlier => {
+            Err(AppError::bad_input(AT, format!("补录时间不能早于{what}（{}）", calendar::display(earlier))))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// When a step happens: its business time if entered later, else now.
+pub fn when(at: Option<DateTime<Utc>>) -> DateTime<Utc> {
+    at.unwrap_or_else(now)
+}
+
+/// The timeline's `at` and `recorded_at` of a step with the business time `at`.
+fn moment(at: Option<DateTime<Utc>>) -> (DateTime<Utc>, Option<DateTime<Utc>>) {
+    let now = now();
+    match at {
+        Some(at) => (at, Some(now)),
+        None => (now, None),
+    }
 }
 
 impl<S: ActiveEnum<Value = String> + Copy> Entry<'_, S> {
@@ -182,6 +243,8 @@ pub struct Step<'a, R: Stateful> {
     pub action: &'a str,
     pub actor: Uuid,
     pub note: Option<String>,
+    /// When it happened, for a step entered later (代录); none: now.
+    pub at: Option<DateTime<Utc>>,
     /// Other columns the step sets.
     pub changes: Vec<(<R::Entity as EntityTrait>::Column, SimpleExpr)>,
     /// What the event adds to from, to and note (ids of the people concerned, …).
@@ -209,6 +272,7 @@ impl<'a, R: Stateful> Step<'a, R> {
             action,
             actor,
             note: None,
+            at: None,
             changes: Vec::new(),
             data: serde_json::Value::Null,
         }
@@ -216,6 +280,13 @@ impl<'a, R: Stateful> Step<'a, R> {
 
     pub fn note(mut self, note: impl Into<Option<String>>) -> Self {
         self.note = note.into();
+        self
+    }
+
+    /// Enters the step later, with its business time (checked by the caller with
+    /// [`entered_at`] and [`not_before`]).
+    pub fn at(mut self, at: Option<DateTime<Utc>>) -> Self {
+        self.at = at;
         self
     }
 
@@ -256,7 +327,8 @@ pub fn raced(noun: &str) -> AppError {
 
 /// Applies a step: the guarded UPDATE, then the timeline row and the event, all in `txn`.
 pub async fn apply<R: Stateful>(txn: &impl ConnectionTrait, step: Step<'_, R>) -> AppResult<()> {
-    let now = now();
+    let (at, recorded_at) = moment(step.at);
+    let now = recorded_at.unwrap_or(at);
     let mut update = R::Entity::update_many()
         .col_expr(R::status_column(), Expr::value(step.to))
         .col_expr(R::version_column(), Expr::col(R::version_column()).add(1));
@@ -280,7 +352,8 @@ pub async fn apply<R: Stateful>(txn: &impl ConnectionTrait, step: Step<'_, R>) -
         from: Some(step.from),
         to: Some(step.to),
         actor: step.actor,
-        at: now,
+        at,
+        recorded_at,
         note: step.note,
     };
     write_entry::<R>(txn, step.key, step.organization_id, &entry, step.data).await
@@ -297,7 +370,23 @@ pub async fn record<R: Stateful>(
     note: Option<String>,
     data: serde_json::Value,
 ) -> AppResult<()> {
-    let entry = Entry { action, from: None, to: None, actor, at: now(), note };
+    record_entered::<R>(txn, key, organization_id, action, actor, note, data, None).await
+}
+
+/// [`record`], for a step entered later with its business time `at`.
+#[allow(clippy::too_many_arguments)]
+pub async fn record_entered<R: Stateful>(
+    txn: &impl ConnectionTrait,
+    key: R::Key,
+    organization_id: Uuid,
+    action: &str,
+    actor: Uuid,
+    note: Option<String>,
+    data: serde_json::Value,
+    at: Option<DateTime<Utc>>,
+) -> AppResult<()> {
+    let (at, recorded_at) = moment(at);
+    let entry = Entry { action, from: None, to: None, actor, at, recorded_at, note };
     write_entry::<R>(txn, key, organization_id, &entry, data).await
 }
 
@@ -313,7 +402,24 @@ pub async fn created<R: Stateful>(
     note: Option<String>,
     data: serde_json::Value,
 ) -> AppResult<()> {
-    let entry = Entry { action, from: None, to: Some(status), actor, at: now(), note };
+    created_entered::<R>(txn, key, organization_id, status, action, actor, note, data, None).await
+}
+
+/// [`created`], for a record entered later with its business time `at`.
+#[allow(clippy::too_many_arguments)]
+pub async fn created_entered<R: Stateful>(
+    txn: &impl ConnectionTrait,
+    key: R::Key,
+    organization_id: Uuid,
+    status: R::Status,
+    action: &str,
+    actor: Uuid,
+    note: Option<String>,
+    data: serde_json::Value,
+    at: Option<DateTime<Utc>>,
+) -> AppResult<()> {
+    let (at, recorded_at) = moment(at);
+    let entry = Entry { action, from: None, to: Some(status), actor, at, recorded_at, note };
     write_entry::<R>(txn, key, organization_id, &entry, data).await
 }
 
@@ -330,6 +436,12 @@ async fn write_entry<R: Stateful>(
         "to": entry.to_value(),
         "note": entry.note,
     });
+    if entry.recorded_at.is_some() {
+        // Consumers (notifications, the audit log) learn that this is a record typed in,
+        // not something happening now.
+        payload["enteredLater"] = serde_json::Value::Bool(true);
+        payload["at"] = serde_json::json!(entry.at);
+    }
     if let (Some(all), serde_json::Value::Object(extra)) = (payload.as_object_mut(), data) {
         all.extend(extra);
     }
@@ -342,7 +454,8 @@ async fn write_entry<R: Stateful>(
             kind: entry.action,
             actor: entry.actor,
             payload,
-            at: entry.at,
+            // The event is delivered now, whatever business time it records.
+            at: entry.recorded_at.unwrap_or(entry.at),
         },
     )
     .await
@@ -363,4 +476,29 @@ where
     <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<Uuid>,
 {
     Ok(E::find_by_id(id).lock(LockType::NoKeyUpdate).one(txn).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use entity::Role;
+
+    fn viewer(role: Role) -> Viewer {
+        Viewer { user_id: Uuid::nil(), session_id: String::new(), organization_id: Uuid::nil(), role }
+    }
+
+    #[test]
+    fn only_the_office_enters_records_later_and_never_for_the_future() {
+        let last_year = now() - Duration::days(365);
+        assert!(matches!(entered_at(&viewer(Role::Member), Some(last_year)), Err(AppError::Forbidden(_))));
+        assert!(matches!(entered_at(&viewer(Role::Unit), Some(last_year)), Err(AppError::Forbidden(_))));
+        assert!(matches!(entered_at(&viewer(Role::Member), None), Ok(None)), "acting now needs no right");
+        assert!(matches!(entered_at(&viewer(Role::Staff), Some(last_year)), Ok(Some(at)) if at == last_year));
+        assert!(entered_at(&viewer(Role::Admin), Some(now() + Duration::days(1))).is_err());
+        let skewed = entered_at(&viewer(Role::Staff), Some(now() + Duration::minutes(1)));
+        assert!(matches!(skewed, Ok(Some(at)) if at <= now()), "a little skew counts as now");
+        assert!(not_before(Some(last_year), Some(now()), "提交时间").is_err());
+        assert!(not_before(Some(now()), Some(last_year), "提交时间").is_ok());
+        assert!(not_before(None, Some(now()), "提交时间").is_ok(), "a live step is not checked");
+    }
 }

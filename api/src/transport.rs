@@ -175,9 +175,25 @@ pub fn is_request_error(response: &async_graphql::Response) -> bool {
         && response.errors.iter().all(|e| e.path.is_empty())
 }
 
+/// The longest `retryAfter` among the answer's SERVICE_UNAVAILABLE errors, if it has any.
+fn unavailable(response: &async_graphql::Response) -> Option<u64> {
+    let code = crate::error::ErrorCode::ServiceUnavailable.as_str();
+    response
+        .errors
+        .iter()
+        .filter_map(|e| e.extensions.as_ref())
+        .filter(|ext| matches!(ext.get("code"), Some(async_graphql::Value::String(c)) if c == code))
+        .map(|ext| match ext.get("retryAfter") {
+            Some(async_graphql::Value::Number(n)) => n.as_u64().unwrap_or(1),
+            _ => 1,
+        })
+        .max()
+}
+
 /// The schema's answer, in the negotiated type with its status code.
 pub fn respond(format: Format, response: async_graphql::Response) -> Response {
     let request_error = is_request_error(&response);
+    let mut retry_after = None;
     let (status, body) = if format == Format::GraphqlResponse && request_error {
         // A request error has no `data` entry at all (the spec: not even `null`).
         let mut body = serde_json::json!({ "errors": response.errors });
@@ -185,6 +201,11 @@ pub fn respond(format: Format, response: async_graphql::Response) -> Response {
             body["extensions"] = serde_json::to_value(&response.extensions).unwrap_or_default();
         }
         (StatusCode::BAD_REQUEST, serde_json::to_vec(&body))
+    } else if let Some(secs) = unavailable(&response) {
+        // A backing service is out: 503 whatever the media type, so load balancers and
+        // monitoring see it, with the data that could still be read.
+        retry_after = Some(secs);
+        (StatusCode::SERVICE_UNAVAILABLE, serde_json::to_vec(&response))
     } else {
         (StatusCode::OK, serde_json::to_vec(&response))
     };
@@ -192,6 +213,9 @@ pub fn respond(format: Format, response: async_graphql::Response) -> Response {
     let mut http = body.with_status(status).with_content_type(format.content_type()).into_response();
     for (name, value) in response.http_headers.iter() {
         http.headers_mut().append(name, value.clone());
+    }
+    if let Some(secs) = retry_after {
+        http.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
     }
     // The same URL answers in two media types, compressed or not (`http::compression`).
     http.headers_mut().append(header::VARY, HeaderValue::from_static("Accept, Accept-Encoding"));

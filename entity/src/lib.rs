@@ -11,6 +11,7 @@ pub mod briefing_term;
 pub mod bulletin_issue;
 pub mod bulletin_item;
 pub mod commendation;
+pub mod duty_score_weights;
 pub mod enums;
 pub mod handling_unit;
 pub mod idempotency_key;

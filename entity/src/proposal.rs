@@ -53,6 +53,9 @@ pub struct Model {
     pub submitted_at: Option<DateTimeUtc>,
     pub registered_at: Option<DateTimeUtc>,
     pub concluded_at: Option<DateTimeUtc>,
+    /// The staff member who typed in a proposal handed in on paper (代录); none for one the
+    /// member drafted on the phone.
+    pub entered_by: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -13,6 +13,8 @@ pub struct Model {
     pub to_status: Option<String>,
     pub actor_id: Uuid,
     pub at: DateTimeUtc,
+    /// When the step was typed in, for a step entered later (代录); none for a live step.
+    pub recorded_at: Option<DateTimeUtc>,
     pub note: Option<String>,
 }
 

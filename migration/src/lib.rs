@@ -20,7 +20,10 @@ mod m20261129_000013_plenary_sessions;
 mod m20261129_000014_commendations;
 mod m20261129_000015_platform_admins;
 mod m20261130_000016_suggestion_dates;
+mod m20261130_000017_entered_later;
 mod m20261130_000018_annual_reports;
+mod m20261130_000019_duty_weights;
+mod m20261130_000020_fanout_without_fk;
 
 pub struct Migrator;
 
@@ -44,7 +47,10 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000014_commendations::Migration),
             Box::new(m20261129_000015_platform_admins::Migration),
             Box::new(m20261130_000016_suggestion_dates::Migration),
+            Box::new(m20261130_000017_entered_later::Migration),
             Box::new(m20261130_000018_annual_reports::Migration),
+            Box::new(m20261130_000019_duty_weights::Migration),
+            Box::new(m20261130_000020_fanout_without_fk::Migration),
         ]
     }
 }

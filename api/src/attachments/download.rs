@@ -126,7 +126,9 @@ pub async fn download(req: &Request, Path(id): Path<String>, state: Data<&State>
     };
     let a = match service::readable(&state.db, &state.attachment_owners, &viewer, id).await {
         Ok(a) => a,
-        Err(e @ AppError::Internal(_)) => return refuse(StatusCode::SERVICE_UNAVAILABLE, &e),
+        Err(e @ (AppError::Internal(_) | AppError::Unavailable { .. })) => {
+            return refuse(StatusCode::SERVICE_UNAVAILABLE, &e);
+        }
         Err(e) => return refuse(StatusCode::NOT_FOUND, &e),
     };
 

@@ -10,7 +10,7 @@ pub mod pagination;
 use async_graphql::{MergedObject, SDLExportOptions, Schema, SchemaBuilder};
 
 use crate::{
-    attachments, audit, auth, briefings, commendations, live, members, notifications, organizations, plenary,
+    attachments, audit, auth, briefings, commendations, duty, live, members, notifications, organizations, plenary,
     proposals, reports, suggestions, visits,
 };
 
@@ -33,6 +33,7 @@ pub struct QueryRoot(
     plenary::graphql::PlenaryQuery,
     commendations::graphql::CommendationQuery,
     reports::graphql::ReportQuery,
+    duty::graphql::DutyQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -51,6 +52,7 @@ pub struct MutationRoot(
     plenary::graphql::PlenaryMutation,
     commendations::graphql::CommendationMutation,
     reports::graphql::ReportMutation,
+    duty::graphql::DutyMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;

@@ -13,7 +13,7 @@ use std::{collections::HashMap, time::Duration};
 use async_trait::async_trait;
 
 pub use memory::MemoryKv;
-pub use redis_store::RedisKv;
+pub use redis_store::{RedisKv, manager_config as redis_manager_config};
 
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]

@@ -92,11 +92,26 @@ if tonumber(redis.call('GET', KEYS[1]) or '0') > 0 then redis.call('DECR', KEYS[
 return 0";
 
 impl RedisKv {
-    pub async fn connect(url: &str) -> KvResult<Self> {
+    /// A manager that connects on first use (issue 16 item 3): a process started while
+    /// Redis is down comes up, answers `/readyz` 503, and is ready once Redis is. Every
+    /// connection attempt and every command is bounded by `timeout`, so a Redis that stops
+    /// answering fails the requests that need it within a second instead of holding them.
+    pub fn connect(url: &str, timeout: Duration) -> KvResult<Self> {
         let client = redis::Client::open(url).map_err(err)?;
-        let conn = client.get_connection_manager().await.map_err(err)?;
+        let conn = ConnectionManager::new_lazy_with_config(client, manager_config(timeout)).map_err(err)?;
         Ok(Self { conn })
     }
+}
+
+/// Bounded attempts and commands; one quick retry, then the request fails and the next one
+/// tries again (the manager reconnects by itself when Redis is back).
+pub fn manager_config(timeout: Duration) -> redis::aio::ConnectionManagerConfig {
+    redis::aio::ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(timeout))
+        .set_response_timeout(Some(timeout))
+        .set_number_of_retries(1)
+        .set_min_delay(Duration::from_millis(50))
+        .set_max_delay(Duration::from_millis(200))
 }
 
 fn ms_to_secs(ms: i64) -> u64 {

@@ -62,9 +62,12 @@ impl Broker {
 
     /// Signals go through Redis to every process with the same key prefix, this one
     /// included (it hears its own signals back from Redis, so there is one path).
-    pub async fn redis(url: &str, prefix: &str) -> Result<Self, String> {
+    /// Connects on first use, like the session store: Redis may come after the process.
+    pub fn redis(url: &str, prefix: &str, timeout: std::time::Duration) -> Result<Self, String> {
         let client = redis::Client::open(url).map_err(|e| e.to_string())?;
-        let conn = redis::aio::ConnectionManager::new(client.clone()).await.map_err(|e| e.to_string())?;
+        let config = crate::kv::redis_manager_config(timeout);
+        let conn =
+            redis::aio::ConnectionManager::new_lazy_with_config(client.clone(), config).map_err(|e| e.to_string())?;
         let channel = format!("{prefix}live");
         let local = broadcast::channel(BACKLOG).0;
         tokio::spawn(listen(client, channel.clone(), local.clone()));

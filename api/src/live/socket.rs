@@ -46,6 +46,7 @@ use crate::{
 
 /// Close codes of graphql-transport-ws.
 mod close {
+    pub const GOING_AWAY: u16 = 1001;
     pub const BAD_REQUEST: u16 = 4400;
     pub const UNAUTHORIZED: u16 = 4401;
     pub const FORBIDDEN: u16 = 4403;
@@ -103,6 +104,9 @@ async fn serve(socket: WebSocketStream, protocol: WebSocketProtocols, state: Sta
         },
     );
     futures_util::pin_mut!(graphql);
+    let shutdown = state.shutdown.clone();
+    let stopping = shutdown.begun();
+    futures_util::pin_mut!(stopping);
     let ended = session_end(state, who);
     futures_util::pin_mut!(ended);
     loop {
@@ -122,6 +126,12 @@ async fn serve(socket: WebSocketStream, protocol: WebSocketProtocols, state: Sta
             },
             (code, reason) = &mut ended => {
                 let _ = sink.send(Message::close_with(code, reason)).await;
+                break;
+            }
+            () = &mut stopping => {
+                // 1001 going away: the client reconnects (to another process, or to this
+                // one restarted) and finds what it missed in its inbox.
+                let _ = sink.send(Message::close_with(close::GOING_AWAY, "server restarting")).await;
                 break;
             }
         }

@@ -1,10 +1,10 @@
 //! Who may manage what. Admins manage their organization and everything below it; staff
 //! manage the members (and member-facing catalogues) of their own organization only.
-use sea_orm::{ConnectionTrait, EntityTrait, PrimaryKeyTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, PrimaryKeyTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
-use entity::{Role, organization};
+use entity::{Role, membership, organization};
 
 use crate::auth::principal::Principal;
 
@@ -46,6 +46,23 @@ pub fn authorize(actor: &Principal, target: &organization::Model, allowed: bool,
 
 pub fn require(allowed: bool) -> AppResult<()> {
     if allowed { Ok(()) } else { Err(AppError::forbidden("没有权限执行此操作")) }
+}
+
+/// The member a record handed in on paper or by phone is typed in for (代录): only the
+/// office types records in, and only for a member of its own organization (else
+/// `BAD_USER_INPUT` on `field`).
+pub async fn typed_in_for(db: &impl ConnectionTrait, office: &Principal, member: Uuid, field: &str) -> AppResult<Uuid> {
+    require(office.is_office())?;
+    let found = membership::Entity::find()
+        .filter(membership::Column::OrganizationId.eq(office.organization_id))
+        .filter(membership::Column::Role.eq(Role::Member))
+        .filter(membership::Column::UserId.eq(member))
+        .count(db)
+        .await?;
+    if found == 0 {
+        return Err(AppError::bad_input(field, "代录的提出人必须是本组织的委员"));
+    }
+    Ok(member)
 }
 
 /// The organization `id` when the actor administers it (`can_administer`): how a step that

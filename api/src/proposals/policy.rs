@@ -27,6 +27,16 @@ pub fn as_author(viewer: &Viewer, p: &proposal::Model) -> AppResult<()> {
     if p.author_id == viewer.user_id { Ok(()) } else { Err(not_found()) }
 }
 
+/// The proposer's side of a proposal: its author, or — for a proposal handed in on paper
+/// and typed in by the office (代录, `entered_by`) — the office of its organization, which
+/// carries the paper on through the steps the member took on paper.
+pub fn as_proposer(viewer: &Viewer, p: &proposal::Model) -> AppResult<()> {
+    if p.entered_by.is_some() && p.organization_id == viewer.organization_id && viewer.is_office() {
+        return Ok(());
+    }
+    as_author(viewer, p)
+}
+
 /// A proposal of the viewer's organization, past the draft, as its office.
 pub fn as_office(viewer: &Viewer, p: &proposal::Model) -> AppResult<()> {
     if p.organization_id != viewer.organization_id || p.status == ProposalStatus::Draft {
@@ -38,7 +48,7 @@ pub fn as_office(viewer: &Viewer, p: &proposal::Model) -> AppResult<()> {
 /// What a principal comes to a proposal as, in a step that changes it.
 #[derive(Debug, Clone, Copy)]
 pub enum Part {
-    /// The proposer (`as_author`).
+    /// The proposer (`as_proposer`).
     Author,
     /// The office of its organization (`as_office`).
     Office,
@@ -49,7 +59,7 @@ pub enum Part {
 pub async fn load_for(txn: &impl ConnectionTrait, who: &Principal, id: Uuid, part: Part) -> AppResult<proposal::Model> {
     let p = transition::lock::<proposal::Entity>(txn, id).await?.ok_or_else(not_found)?;
     match part {
-        Part::Author => as_author(who, &p)?,
+        Part::Author => as_proposer(who, &p)?,
         Part::Office => as_office(who, &p)?,
     }
     Ok(p)
@@ -59,7 +69,7 @@ pub async fn load_for(txn: &impl ConnectionTrait, who: &Principal, id: Uuid, par
 /// a retry replays returns the proposal the first request left.
 pub async fn load_authored(db: &impl ConnectionTrait, who: &Principal, id: Uuid) -> AppResult<proposal::Model> {
     let p = proposal::Entity::find_by_id(id).one(db).await?.ok_or_else(not_found)?;
-    as_author(who, &p)?;
+    as_proposer(who, &p)?;
     Ok(p)
 }
 
@@ -123,7 +133,7 @@ const PUBLIC_WITHIN: [ProposalStatus; 6] = [
 /// assigned to it; to other members from registration on. Anyone else: `NOT_FOUND`.
 pub async fn readable(db: &impl ConnectionTrait, who: &Principal, p: &proposal::Model) -> AppResult<()> {
     let v = &who.viewer;
-    if p.author_id == v.user_id {
+    if p.author_id == v.user_id || (p.status == ProposalStatus::Draft && as_proposer(v, p).is_ok()) {
         return Ok(());
     }
     if proposal_cosigner::Entity::find_by_id((p.id, v.user_id)).one(db).await?.is_some() {

@@ -46,6 +46,8 @@ pub struct CreateProposalDraftInput {
     /// 已上传附件（用途 PROPOSAL）的 id，按显示顺序
     #[graphql(default)]
     pub attachment_ids: Vec<ID>,
+    /// 代录纸质提案：提案人（本组织委员）的用户 ID；仅机关工作人员可填。草稿归该委员所有，机关可继续修改并代为提交
+    pub author_id: Option<ID>,
 }
 
 /// 省略的字段保持不变；attachmentIds 给出时整体替换
@@ -100,6 +102,10 @@ pub struct KeyProposalInput {
 
 #[derive(InputObject)]
 pub struct ReplyInput {
+    /// 机关代录答复函时：答复的承办单位；承办单位自己答复时省略
+    pub unit_id: Option<ID>,
+    /// 代录：单位答复的实际时间（答复函日期），统计按其北京时间日期计；不得晚于现在、不得早于交办；仅机关工作人员可填，承办单位填写为 FORBIDDEN；省略即现在
+    pub at: Option<DateTime<Utc>>,
     pub outcome: ReplyOutcome,
     /// 答复正文
     pub content: String,
@@ -137,7 +143,8 @@ impl ProposalMutation {
             committee_id: Some(input.committee_id.as_ref().map(|c| parse_id(c, "committeeId")).transpose()?),
             attachments: Some(attachments::list(ctx, &input.attachment_ids)?),
         };
-        Ok(Proposal(service::create_draft(&ctx.state()?.db, viewer, f, key).await?))
+        let author = input.author_id.as_ref().map(|a| parse_id(a, "authorId")).transpose()?;
+        Ok(Proposal(service::create_draft(&ctx.state()?.db, viewer, f, key, author).await?))
     }
 
     /// 修改草稿（或被退回修改的提案）
@@ -188,11 +195,15 @@ impl ProposalMutation {
         id: ID,
         #[graphql(desc = "幂等键：8到100个字符，每个新操作生成一个（如 UUID），重试同一操作时原样带上")]
         idempotency_key: String,
+        #[graphql(
+            desc = "补录（代录）：这一步实际发生的时间，统计按其北京时间日期计；不得晚于现在，不得早于上一步（如立案不早于提交）；仅机关工作人员可填，委员和承办单位填写为 FORBIDDEN；省略即现在"
+        )]
+        at: Option<DateTime<Utc>>,
     ) -> Result<Proposal> {
         let viewer = who(ctx).await?;
         let key = retry_key(ctx, Some(&idempotency_key))?
             .ok_or_else(|| AppError::bad_input(idempotency::FIELD, "请提供幂等键"))?;
-        Ok(Proposal(service::submit(&ctx.state()?.db, viewer, parse_id(&id, "id")?, key).await?))
+        Ok(Proposal(service::submit(&ctx.state()?.db, viewer, parse_id(&id, "id")?, key, at).await?))
     }
 
     /// 立案前撤回
@@ -221,15 +232,32 @@ impl ProposalMutation {
     }
 
     /// 退回修改（机关）
-    async fn return_proposal(&self, ctx: &Context<'_>, id: ID, reason: String) -> Result<Proposal> {
+    async fn return_proposal(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        reason: String,
+        #[graphql(
+            desc = "补录（代录）：这一步实际发生的时间，统计按其北京时间日期计；不得晚于现在，不得早于上一步（如立案不早于提交）；仅机关工作人员可填，委员和承办单位填写为 FORBIDDEN；省略即现在"
+        )]
+        at: Option<DateTime<Utc>>,
+    ) -> Result<Proposal> {
         let viewer = who(ctx).await?;
-        Ok(Proposal(service::return_proposal(&ctx.state()?.db, viewer, parse_id(&id, "id")?, &reason).await?))
+        Ok(Proposal(service::return_proposal(&ctx.state()?.db, viewer, parse_id(&id, "id")?, &reason, at).await?))
     }
 
-    /// 立案：按组织和年度连续编号
-    async fn register_proposal(&self, ctx: &Context<'_>, id: ID) -> Result<Proposal> {
+    /// 立案：按组织和年度（或会次）连续编号；补录时按 at 所在年度
+    async fn register_proposal(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        #[graphql(
+            desc = "补录（代录）：这一步实际发生的时间，统计按其北京时间日期计；不得晚于现在，不得早于上一步（如立案不早于提交）；仅机关工作人员可填，委员和承办单位填写为 FORBIDDEN；省略即现在"
+        )]
+        at: Option<DateTime<Utc>>,
+    ) -> Result<Proposal> {
         let viewer = who(ctx).await?;
-        Ok(Proposal(service::register(&ctx.state()?.db, viewer, parse_id(&id, "id")?).await?))
+        Ok(Proposal(service::register(&ctx.state()?.db, viewer, parse_id(&id, "id")?, at).await?))
     }
 
     /// 不予立案；可转为社情民意信息
@@ -239,23 +267,45 @@ impl ProposalMutation {
         id: ID,
         reason: String,
         #[graphql(default)] convert_to_suggestion: bool,
+        #[graphql(
+            desc = "补录（代录）：这一步实际发生的时间，统计按其北京时间日期计；不得晚于现在，不得早于上一步（如立案不早于提交）；仅机关工作人员可填，委员和承办单位填写为 FORBIDDEN；省略即现在"
+        )]
+        at: Option<DateTime<Utc>>,
     ) -> Result<Proposal> {
         let viewer = who(ctx).await?;
         Ok(Proposal(
-            service::reject(&ctx.state()?.db, viewer, parse_id(&id, "id")?, &reason, convert_to_suggestion).await?,
+            service::reject(&ctx.state()?.db, viewer, parse_id(&id, "id")?, &reason, convert_to_suggestion, at).await?,
         ))
     }
 
     /// 并案
-    async fn merge_proposal(&self, ctx: &Context<'_>, id: ID, into_id: ID) -> Result<Proposal> {
+    async fn merge_proposal(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        into_id: ID,
+        #[graphql(
+            desc = "补录（代录）：这一步实际发生的时间，统计按其北京时间日期计；不得晚于现在，不得早于上一步（如立案不早于提交）；仅机关工作人员可填，委员和承办单位填写为 FORBIDDEN；省略即现在"
+        )]
+        at: Option<DateTime<Utc>>,
+    ) -> Result<Proposal> {
         let viewer = who(ctx).await?;
         Ok(Proposal(
-            service::merge(&ctx.state()?.db, viewer, parse_id(&id, "id")?, parse_id(&into_id, "intoId")?).await?,
+            service::merge(&ctx.state()?.db, viewer, parse_id(&id, "id")?, parse_id(&into_id, "intoId")?, at).await?,
         ))
     }
 
     /// 交办：至少一个主办或分办单位，默认期限三个月
-    async fn assign_proposal(&self, ctx: &Context<'_>, id: ID, assignments: Vec<AssignmentInput>) -> Result<Proposal> {
+    async fn assign_proposal(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        assignments: Vec<AssignmentInput>,
+        #[graphql(
+            desc = "补录（代录）：这一步实际发生的时间，统计按其北京时间日期计；不得晚于现在，不得早于上一步（如立案不早于提交）；仅机关工作人员可填，委员和承办单位填写为 FORBIDDEN；省略即现在"
+        )]
+        at: Option<DateTime<Utc>>,
+    ) -> Result<Proposal> {
         let viewer = who(ctx).await?;
         let list = assignments
             .into_iter()
@@ -267,7 +317,7 @@ impl ProposalMutation {
                 })
             })
             .collect::<Result<Vec<_>, AppError>>()?;
-        Ok(Proposal(service::assign(&ctx.state()?.db, viewer, parse_id(&id, "id")?, list).await?))
+        Ok(Proposal(service::assign(&ctx.state()?.db, viewer, parse_id(&id, "id")?, list, at).await?))
     }
 
     /// 承办单位申请退回重新交办（申退）
@@ -293,15 +343,32 @@ impl ProposalMutation {
     }
 
     /// 办结
-    async fn conclude_proposal(&self, ctx: &Context<'_>, id: ID) -> Result<Proposal> {
+    async fn conclude_proposal(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        #[graphql(
+            desc = "补录（代录）：这一步实际发生的时间，统计按其北京时间日期计；不得晚于现在，不得早于上一步（如立案不早于提交）；仅机关工作人员可填，委员和承办单位填写为 FORBIDDEN；省略即现在"
+        )]
+        at: Option<DateTime<Utc>>,
+    ) -> Result<Proposal> {
         let viewer = who(ctx).await?;
-        Ok(Proposal(service::conclude(&ctx.state()?.db, viewer, parse_id(&id, "id")?).await?))
+        Ok(Proposal(service::conclude(&ctx.state()?.db, viewer, parse_id(&id, "id")?, at).await?))
     }
 
     /// 公开办理结果（经内容安全审查）
-    async fn publish_proposal_result(&self, ctx: &Context<'_>, id: ID, summary: String) -> Result<Proposal> {
+    async fn publish_proposal_result(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        summary: String,
+        #[graphql(
+            desc = "补录（代录）：这一步实际发生的时间，统计按其北京时间日期计；不得晚于现在，不得早于上一步（如立案不早于提交）；仅机关工作人员可填，委员和承办单位填写为 FORBIDDEN；省略即现在"
+        )]
+        at: Option<DateTime<Utc>>,
+    ) -> Result<Proposal> {
         let viewer = who(ctx).await?;
-        Ok(Proposal(service::publish_result(&ctx.state()?.db, viewer, parse_id(&id, "id")?, &summary).await?))
+        Ok(Proposal(service::publish_result(&ctx.state()?.db, viewer, parse_id(&id, "id")?, &summary, at).await?))
     }
 
     /// 承办单位签收
@@ -310,7 +377,7 @@ impl ProposalMutation {
         Ok(Proposal(service::acknowledge(&ctx.state()?.db, who, parse_id(&id, "id")?).await?))
     }
 
-    /// 承办单位答复（每轮一次）；带 idempotencyKey 重试时返回同样结果
+    /// 承办单位答复（每轮一次）；带 idempotencyKey 重试时返回同样结果。机关可代录答复函（input.unitId、input.at）
     async fn reply_to_proposal(
         &self,
         ctx: &Context<'_>,
@@ -322,6 +389,8 @@ impl ProposalMutation {
         let who = who(ctx).await?;
         let key = retry_key(ctx, idempotency_key.as_deref())?;
         let r = NewReply {
+            unit_id: input.unit_id.as_ref().map(|u| parse_id(u, "input.unitId")).transpose()?,
+            at: input.at,
             outcome: input.outcome.into(),
             content: input.content,
             contact: input.contact,

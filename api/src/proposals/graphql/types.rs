@@ -166,8 +166,17 @@ impl ProposalEvent {
     async fn actor(&self, ctx: &Context<'_>) -> Result<Option<User>> {
         Ok(loaders::load(ctx, UserKey(self.0.actor_id)).await?.map(User::new))
     }
+    /// 发生时间（业务时间）；补录的步骤为其实际发生时间
     async fn at(&self) -> DateTime<Utc> {
         self.0.at
+    }
+    /// 是否为事后补录（代录）：at 为实际发生时间，recordedAt 为录入时间，actor 为录入人
+    async fn entered_later(&self) -> bool {
+        self.0.recorded_at.is_some()
+    }
+    /// 补录的录入时间；当场办理的步骤为 null
+    async fn recorded_at(&self) -> Option<DateTime<Utc>> {
+        self.0.recorded_at
     }
     async fn note(&self) -> Option<&str> {
         self.0.note.as_deref()

@@ -1,5 +1,10 @@
 //! The proposer's side: a draft on the phone, submission (retry-safe), withdrawal, and the
 //! resubmission of a returned proposal — which passes every check a submission passes.
+//!
+//! A proposal handed in on paper (代录) is a draft the office creates with the member as
+//! author (`entered_by` names who typed it) and submits with the date it was handed in:
+//! the member sees it as theirs, and its session follows that date.
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
     QueryFilter,
@@ -15,7 +20,7 @@ use crate::{
     db,
     error::{AppError, AppResult},
     idempotency::{self, Key},
-    organizations::access::require,
+    organizations::access::{require, typed_in_for},
     proposals::{
         policy::{self, Part},
         records::{CoSignKey, CoSignRecord, ProposalRecord},
@@ -28,6 +33,21 @@ use entity::{
     AttachmentPurpose, CoSignStatus, ProposalKind, ProposalStatus, Role, SubmittedDuring, proposal, proposal_cosigner,
     sector_convener, special_committee,
 };
+
+/// Whose proposal it is, for the rules on kinds: the viewer, or for a proposal typed in by
+/// the office the member it was typed in for (checked to be a member when it was created).
+fn proposer(viewer: &Viewer, p: &proposal::Model) -> Viewer {
+    if p.entered_by.is_some() && p.author_id != viewer.user_id {
+        Viewer {
+            user_id: p.author_id,
+            session_id: String::new(),
+            organization_id: p.organization_id,
+            role: Role::Member,
+        }
+    } else {
+        viewer.clone()
+    }
+}
 
 #[derive(Debug, Default)]
 pub struct DraftFields {
@@ -169,17 +189,20 @@ fn blank_draft(id: Uuid, viewer: &Viewer) -> proposal::ActiveModel {
         submitted_at: Set(None),
         registered_at: Set(None),
         concluded_at: Set(None),
+        entered_by: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }
 }
 
-/// A new draft. With a key, a retry returns the draft the first request made.
+/// A new draft. With a key, a retry returns the draft the first request made. With an
+/// `author`, the office types in a proposal a member handed in on paper (代录).
 pub async fn create_draft(
     db: &DatabaseConnection,
     viewer: &Principal,
     f: DraftFields,
     key: Option<Key>,
+    author: Option<Uuid>,
 ) -> AppResult<proposal::Model> {
     if f.title.is_none() {
         return Err(AppError::bad_input("title", "不能为空"));
@@ -187,13 +210,17 @@ pub async fn create_draft(
     let id = Uuid::now_v7();
     let mut am = blank_draft(id, viewer);
     apply(&mut am, &f)?;
+    if let Some(member) = author {
+        am.author_id = Set(typed_in_for(db, viewer, member, "authorId").await?);
+        am.entered_by = Set(Some(viewer.user_id));
+    }
     let txn = db::write(db).await?;
     if let Some(first) = idempotency::claim_opt(&txn, viewer.user_id, "createProposalDraft", key.as_ref(), id).await? {
         drop(txn);
         return policy::load_authored(db, viewer, first).await;
     }
     let created = am.insert(&txn).await?;
-    check_kind(&txn, viewer, &created).await?;
+    check_kind(&txn, &proposer(viewer, &created), &created).await?;
     if let Some(list) = &f.attachments {
         attachments::set_for(&txn, viewer, AttachmentPurpose::Proposal, created.id, list).await?;
     }
@@ -204,7 +231,7 @@ pub async fn create_draft(
         ProposalStatus::Draft,
         "DRAFTED",
         viewer.user_id,
-        None,
+        author.map(|_| "机关代录".to_owned()),
         json!({}),
     )
     .await?;
@@ -243,7 +270,7 @@ pub async fn update_draft(
         return Err(transition::raced("提案"));
     }
     let updated = reload(&txn, id).await?;
-    check_kind(&txn, viewer, &updated).await?;
+    check_kind(&txn, &proposer(viewer, &updated), &updated).await?;
     if let Some(list) = &f.attachments {
         attachments::set_for(&txn, viewer, AttachmentPurpose::Proposal, id, list).await?;
     }
@@ -253,8 +280,16 @@ pub async fn update_draft(
 
 /// Submits a draft. Phones retry: the same key returns the proposal as the first request
 /// left it — also to a retry that arrives while the first is still running — and the key
-/// on another proposal is a CONFLICT on `idempotencyKey`.
-pub async fn submit(db: &DatabaseConnection, viewer: &Principal, id: Uuid, key: Key) -> AppResult<proposal::Model> {
+/// on another proposal is a CONFLICT on `idempotencyKey`. `at`: when a proposal handed in
+/// on paper was handed in (the office only).
+pub async fn submit(
+    db: &DatabaseConnection,
+    viewer: &Principal,
+    id: Uuid,
+    key: Key,
+    at: Option<DateTime<Utc>>,
+) -> AppResult<proposal::Model> {
+    let at = transition::entered_at(viewer, at)?;
     let txn = db::write(db).await?;
     if let idempotency::Claim::Replay(first) =
         idempotency::claim(&txn, viewer.user_id, "submitProposal", &key, id).await?
@@ -264,22 +299,25 @@ pub async fn submit(db: &DatabaseConnection, viewer: &Principal, id: Uuid, key: 
     }
     let p = policy::load_for(&txn, viewer, id, Part::Author).await?;
     let step = step(&p, Action::Submit, Actor::Proposer, viewer.user_id)?;
-    check_submittable(&txn, viewer, &p).await?;
-    transition::apply(&txn, submitted_now(&txn, &p, step).await?).await?;
+    check_submittable(&txn, &proposer(viewer, &p), &p).await?;
+    transition::apply(&txn, submitted_now(&txn, &p, step, at).await?).await?;
     lapse_invitations(&txn, &p, viewer.user_id).await?;
     txn.commit().await?;
     reload(db, id).await
 }
 
-/// The submission's time, and the plenary session held that day (China date) in the
-/// proposal's organization. A proposal returned and resubmitted keeps the session it was
-/// first handed in at: it is still that session's proposal.
+/// The submission's time — now, or when a paper proposal was handed in (`at`) — and the
+/// plenary session held that day (China date) in the proposal's organization. A proposal
+/// returned and resubmitted keeps the session it was first handed in at: it is still that
+/// session's proposal.
 async fn submitted_now<'a>(
     txn: &impl ConnectionTrait,
     p: &proposal::Model,
     step: Step<'a, ProposalRecord>,
+    at: Option<DateTime<Utc>>,
 ) -> AppResult<Step<'a, ProposalRecord>> {
-    let now = transition::now();
+    let now = transition::when(at);
+    let step = step.at(at);
     let session = match p.session_id {
         Some(kept) => Some(kept),
         None => crate::plenary::service::held_on(txn, p.organization_id, crate::calendar::date_of(now)).await?,
@@ -324,8 +362,8 @@ pub async fn resubmit(db: &DatabaseConnection, viewer: &Principal, id: Uuid) -> 
     let txn = db::write(db).await?;
     let p = policy::load_for(&txn, viewer, id, Part::Author).await?;
     let step = step(&p, Action::Resubmit, Actor::Proposer, viewer.user_id)?;
-    check_submittable(&txn, viewer, &p).await?;
-    transition::apply(&txn, submitted_now(&txn, &p, step).await?).await?;
+    check_submittable(&txn, &proposer(viewer, &p), &p).await?;
+    transition::apply(&txn, submitted_now(&txn, &p, step, None).await?).await?;
     lapse_invitations(&txn, &p, viewer.user_id).await?;
     txn.commit().await?;
     reload(db, id).await

@@ -1,12 +1,16 @@
 //! The proposal committee's office: return, register (立案) with its serial number, reject
 //! (possibly into a piece of public-opinion information), merge (并案), assign (交办), key
 //! proposals (重点提案), conclude (办结) and publish the result (公开).
+//!
+//! Each recording step takes an optional `at`: the office typing in what happened on paper
+//! with its real time (代录). It is checked against the step before it, sets the business
+//! column (`registered_at`, …) and the timeline's `at`, and the serial year follows it.
 use std::collections::HashSet;
 
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{DateTime, Datelike, SubsecRound, Utc};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     sea_query::{Expr, ExprTrait, OnConflict},
 };
 use serde_json::json;
@@ -23,25 +27,46 @@ use crate::{
         records::ProposalRecord,
         workflow::{self, Action, Actor},
     },
+    suggestions::service::{self as suggestions, ConvertedText},
     transition, validate,
 };
 use entity::{
     AssignmentRole, AssignmentStatus, AttachmentPurpose, Office, ProposalNumbering, handling_unit, membership,
-    organization, proposal, proposal_assignment, proposal_serial, special_committee,
+    organization, proposal, proposal_assignment, proposal_event, proposal_serial, special_committee,
 };
+
+/// The submission a step of the office follows: it is not entered as happening before it.
+fn after_submission(at: Option<DateTime<Utc>>, p: &proposal::Model) -> AppResult<()> {
+    transition::not_before(at, p.submitted_at, "提交时间")
+}
+
+/// When the last of `actions` happened on the proposal's timeline.
+async fn last_step(txn: &impl ConnectionTrait, id: Uuid, actions: &[&str]) -> AppResult<Option<DateTime<Utc>>> {
+    Ok(proposal_event::Entity::find()
+        .filter(proposal_event::Column::ProposalId.eq(id))
+        .filter(proposal_event::Column::Action.is_in(actions.iter().copied()))
+        .order_by_desc(proposal_event::Column::At)
+        .one(txn)
+        .await?
+        .map(|e| e.at))
+}
 
 pub async fn return_proposal(
     db: &DatabaseConnection,
     viewer: &Principal,
     id: Uuid,
     reason: &str,
+    at: Option<DateTime<Utc>>,
 ) -> AppResult<proposal::Model> {
     let reason = validate::required(reason, "reason", 1000)?;
+    let at = transition::entered_at(viewer, at)?;
     let txn = db::write(db).await?;
     let p = policy::load_for(&txn, viewer, id, Part::Office).await?;
     let step = step(&p, Action::Return, Actor::Office, viewer.user_id)?
         .set(proposal::Column::ReturnReason, Some(reason.clone()))
-        .note(reason);
+        .note(reason)
+        .at(at);
+    after_submission(at, &p)?;
     transition::apply(&txn, step).await?;
     txn.commit().await?;
     reload(db, id).await
@@ -78,11 +103,21 @@ async fn next_serial(txn: &impl ConnectionTrait, org: Uuid, year: i32) -> AppRes
     Ok(row.last)
 }
 
-pub async fn register(db: &DatabaseConnection, viewer: &Principal, id: Uuid) -> AppResult<proposal::Model> {
-    let year = crate::calendar::this_year();
+/// 立案 with the next serial number of the year (or session) the registration falls in —
+/// for a registration entered later, the year of its `at`, not of the day it is typed.
+pub async fn register(
+    db: &DatabaseConnection,
+    viewer: &Principal,
+    id: Uuid,
+    at: Option<DateTime<Utc>>,
+) -> AppResult<proposal::Model> {
+    let at = transition::entered_at(viewer, at)?;
+    let registered = transition::when(at);
+    let year = crate::calendar::date_of(registered).year();
     let txn = db::write(db).await?;
     let p = policy::load_for(&txn, viewer, id, Part::Office).await?;
-    let step = step(&p, Action::Register, Actor::Office, viewer.user_id)?;
+    let step = step(&p, Action::Register, Actor::Office, viewer.user_id)?.at(at);
+    after_submission(at, &p)?;
     let numbering = organization::Entity::find_by_id(p.organization_id)
         .one(&txn)
         .await?
@@ -103,7 +138,7 @@ pub async fn register(db: &DatabaseConnection, viewer: &Principal, id: Uuid) -> 
         .set(proposal::Column::SerialYear, Some(year))
         .set(proposal::Column::SerialNo, Some(no))
         .set(proposal::Column::SerialSessionId, session)
-        .set(proposal::Column::RegisteredAt, Some(transition::now()))
+        .set(proposal::Column::RegisteredAt, Some(registered))
         .note(note);
     transition::apply(&txn, step).await?;
     txn.commit().await?;
@@ -117,21 +152,23 @@ pub async fn reject(
     id: Uuid,
     reason: &str,
     convert: bool,
+    at: Option<DateTime<Utc>>,
 ) -> AppResult<proposal::Model> {
     let reason = validate::required(reason, "reason", 1000)?;
+    let at = transition::entered_at(viewer, at)?;
     let txn = db::write(db).await?;
     let p = policy::load_for(&txn, viewer, id, Part::Office).await?;
-    let step = step(&p, Action::Reject, Actor::Office, viewer.user_id)?;
+    let step = step(&p, Action::Reject, Actor::Office, viewer.user_id)?.at(at);
+    after_submission(at, &p)?;
     let converted = if convert {
         let content = format!("{}\n\n{}", p.background.trim(), p.suggestions.trim()).trim().to_owned();
-        let s = crate::suggestions::service::insert_converted(
+        let s = suggestions::insert_converted(
             &txn,
             p.organization_id,
             &queries::authors_of(&txn, &p).await?,
-            &p.title,
-            &content,
-            &p.category,
+            ConvertedText { title: &p.title, content: &content, category: &p.category },
             viewer.user_id,
+            at,
         )
         .await?;
         attachments::copy_all(&txn, p.id, s.id, p.organization_id, AttachmentPurpose::Suggestion).await?;
@@ -152,10 +189,17 @@ pub async fn reject(
 /// 并案: the proposal follows the one it is merged into from then on. Both are locked (in
 /// id order, so two merges of the same pair cannot deadlock), and the master must still be
 /// alive when the merge happens: merging A into B and B into A at once leaves one of them.
-pub async fn merge(db: &DatabaseConnection, viewer: &Principal, id: Uuid, into: Uuid) -> AppResult<proposal::Model> {
+pub async fn merge(
+    db: &DatabaseConnection,
+    viewer: &Principal,
+    id: Uuid,
+    into: Uuid,
+    at: Option<DateTime<Utc>>,
+) -> AppResult<proposal::Model> {
     if id == into {
         return Err(AppError::bad_input("intoId", "不能并入自身"));
     }
+    let at = transition::entered_at(viewer, at)?;
     let txn = db::write(db).await?;
     let (first, second) = if id < into { (id, into) } else { (into, id) };
     let a = transition::lock::<proposal::Entity>(&txn, first).await?;
@@ -166,7 +210,9 @@ pub async fn merge(db: &DatabaseConnection, viewer: &Principal, id: Uuid, into: 
     let master = master
         .filter(|m| policy::as_office(viewer, m).is_ok())
         .ok_or_else(|| AppError::bad_input("intoId", "要并入的提案不存在"))?;
-    let step = step(&p, Action::Merge, Actor::Office, viewer.user_id)?;
+    let step = step(&p, Action::Merge, Actor::Office, viewer.user_id)?.at(at);
+    after_submission(at, &p)?;
+    transition::not_before(at, master.registered_at, "所并入提案的立案时间")?;
     if !workflow::receives_merges(master.status) {
         return Err(AppError::bad_input(
             "intoId",
@@ -178,7 +224,7 @@ pub async fn merge(db: &DatabaseConnection, viewer: &Principal, id: Uuid, into: 
         .note(format!("并入“{}”", master.title))
         .data(json!({ "intoId": into }));
     transition::apply(&txn, step).await?;
-    transition::record::<ProposalRecord>(
+    transition::record_entered::<ProposalRecord>(
         &txn,
         into,
         master.organization_id,
@@ -186,6 +232,7 @@ pub async fn merge(db: &DatabaseConnection, viewer: &Principal, id: Uuid, into: 
         viewer.user_id,
         Some(format!("“{}”并入本案", p.title)),
         json!({ "mergedId": id }),
+        at,
     )
     .await?;
     txn.commit().await?;
@@ -204,19 +251,23 @@ pub async fn assign(
     viewer: &Principal,
     id: Uuid,
     list: Vec<NewAssignment>,
+    at: Option<DateTime<Utc>>,
 ) -> AppResult<proposal::Model> {
     if list.is_empty() || list.len() > 20 {
         return Err(AppError::bad_input("assignments", "请指定1到20个承办单位"));
     }
-    let now = transition::now();
+    let at = transition::entered_at(viewer, at)?;
+    // An assignment entered later runs from its real date: its default deadline too.
+    let now = transition::when(at);
     for (i, a) in list.iter().enumerate() {
         if a.deadline.is_some_and(|d| d <= now) {
-            return Err(AppError::bad_input(format!("assignments.{i}.deadline"), "办理期限应晚于现在"));
+            return Err(AppError::bad_input(format!("assignments.{i}.deadline"), "办理期限应晚于交办时间"));
         }
     }
     let txn = db::write(db).await?;
     let p = policy::load_for(&txn, viewer, id, Part::Office).await?;
-    let step = step(&p, Action::Assign, Actor::Office, viewer.user_id)?;
+    let step = step(&p, Action::Assign, Actor::Office, viewer.user_id)?.at(at);
+    transition::not_before(at, p.registered_at, "立案时间")?;
     let active: Vec<proposal_assignment::Model> = queries::assignments(&txn, id)
         .await?
         .into_iter()
@@ -316,11 +367,22 @@ pub async fn designate_key(
     reload(db, id).await
 }
 
-pub async fn conclude(db: &DatabaseConnection, viewer: &Principal, id: Uuid) -> AppResult<proposal::Model> {
+pub async fn conclude(
+    db: &DatabaseConnection,
+    viewer: &Principal,
+    id: Uuid,
+    at: Option<DateTime<Utc>>,
+) -> AppResult<proposal::Model> {
+    let at = transition::entered_at(viewer, at)?;
     let txn = db::write(db).await?;
     let p = policy::load_for(&txn, viewer, id, Part::Office).await?;
     let step = step(&p, Action::Conclude, Actor::Office, viewer.user_id)?
-        .set(proposal::Column::ConcludedAt, Some(transition::now()));
+        .set(proposal::Column::ConcludedAt, Some(transition::when(at)))
+        .at(at);
+    if at.is_some() {
+        let answered = last_step(&txn, id, &["REPLIED", "EVALUATED"]).await?;
+        transition::not_before(at, answered, "答复或评价时间")?;
+    }
     transition::apply(&txn, step).await?;
     txn.commit().await?;
     reload(db, id).await
@@ -332,14 +394,18 @@ pub async fn publish_result(
     viewer: &Principal,
     id: Uuid,
     summary: &str,
+    at: Option<DateTime<Utc>>,
 ) -> AppResult<proposal::Model> {
     let summary = validate::required(summary, "summary", 20_000)?;
     content_safety::check(&[("summary", &summary)])?;
+    let at = transition::entered_at(viewer, at)?;
     let txn = db::write(db).await?;
     let p = policy::load_for(&txn, viewer, id, Part::Office).await?;
     let step = step(&p, Action::PublishResult, Actor::Office, viewer.user_id)?
         .set(proposal::Column::ResultSummary, Some(summary))
-        .set(proposal::Column::ResultPublishedAt, Some(transition::now()));
+        .set(proposal::Column::ResultPublishedAt, Some(transition::when(at)))
+        .at(at);
+    transition::not_before(at, p.concluded_at, "办结时间")?;
     transition::apply(&txn, step).await?;
     txn.commit().await?;
     reload(db, id).await

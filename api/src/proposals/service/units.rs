@@ -2,6 +2,7 @@
 //! reply (答复). Units answer at the same time: each reply is decided with the proposal
 //! locked, so the last lead or separate unit to answer is the one that sees nobody else
 //! waiting and moves the proposal to REPLIED.
+use chrono::{DateTime, Utc};
 use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::json;
 use uuid::Uuid;
@@ -86,7 +87,30 @@ pub async fn request_reassignment(
     reload(db, id).await
 }
 
+/// The proposal, locked, and `unit`'s live assignment on it, for the office typing in that
+/// unit's reply letter.
+async fn typed_in(
+    txn: &impl sea_orm::ConnectionTrait,
+    who: &Principal,
+    id: Uuid,
+    unit: Uuid,
+) -> AppResult<(proposal::Model, proposal_assignment::Model)> {
+    let p = policy::load_for(txn, who, id, policy::Part::Office).await?;
+    let a = proposal_assignment::Entity::find()
+        .filter(proposal_assignment::Column::ProposalId.eq(id))
+        .filter(proposal_assignment::Column::UnitId.eq(unit))
+        .filter(proposal_assignment::Column::Status.ne(AssignmentStatus::ReassignRequested))
+        .one(txn)
+        .await?
+        .ok_or_else(|| AppError::bad_input("unitId", "该单位没有承办这件提案"))?;
+    Ok((p, a))
+}
+
 pub struct NewReply {
+    /// The unit whose reply letter the office types in (代录); none: the unit itself replies.
+    pub unit_id: Option<Uuid>,
+    /// When the unit replied, for a reply the office enters later.
+    pub at: Option<DateTime<Utc>>,
     pub outcome: ReplyOutcome,
     pub content: String,
     pub contact: String,
@@ -98,6 +122,9 @@ pub struct NewReply {
 /// when the last of them has answered this round, it is REPLIED and waits for the
 /// proposer's evaluation. Joint units give their opinion until it is evaluated; their
 /// replies are kept and shown, and do not decide whether it counts as replied.
+///
+/// The office may type in a unit's reply letter (naming the unit, with the letter's date);
+/// it is that unit's reply, dated then, typed in by the office.
 pub async fn reply(
     db: &DatabaseConnection,
     who: &Principal,
@@ -108,14 +135,20 @@ pub async fn reply(
     let content = validate::required(&r.content, "content", 20_000)?;
     let contact = validate::required(&r.contact, "contact", 100)?;
     let by = who.viewer.user_id;
+    let at = transition::entered_at(who, r.at)?;
     let txn = db::write(db).await?;
     if let Some(first) = idempotency::claim_opt(&txn, by, "replyToProposal", key.as_ref(), id).await? {
         drop(txn);
         return policy::load_readable(db, who, first).await;
     }
-    let (p, a) = policy::load_for_unit(&txn, who, id).await?;
-    let answered = assignment_step(&p, &a, AssignmentAction::Reply, "UNIT_REPLIED", by)?;
+    let (p, a) = match r.unit_id {
+        None => policy::load_for_unit(&txn, who, id).await?,
+        Some(unit) => typed_in(&txn, who, id, unit).await?,
+    };
+    let answered = assignment_step(&p, &a, AssignmentAction::Reply, "UNIT_REPLIED", by)?.at(at);
     workflow::unit_may_reply(a.role, p.status).map_err(|m| AppError::bad_input("id", m))?;
+    transition::not_before(at, Some(a.created_at), "交办时间")?;
+    transition::not_before(at, a.acknowledged_at, "签收时间")?;
     let answered = answered.note(format!("答复类别{}", sea_orm::ActiveEnum::to_value(&r.outcome)));
     transition::apply(&txn, answered).await?;
     let reply_id = Uuid::now_v7();
@@ -129,7 +162,7 @@ pub async fn reply(
         content: Set(content),
         contact: Set(contact),
         replied_by: Set(by),
-        replied_at: Set(transition::now()),
+        replied_at: Set(transition::when(at)),
     })
     .exec_without_returning(&txn)
     .await
@@ -151,7 +184,7 @@ pub async fn reply(
             .count(&txn)
             .await?;
         if workflow::after_reply(p.status, waiting == 0) != p.status {
-            transition::apply(&txn, step(&p, Action::Reply, Actor::Unit, by)?).await?;
+            transition::apply(&txn, step(&p, Action::Reply, Actor::Unit, by)?.at(at)).await?;
         }
     }
     txn.commit().await?;

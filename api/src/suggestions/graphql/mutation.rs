@@ -2,7 +2,7 @@
 //! publish bulletin issues, report, record adoptions. Operation names are the contract of
 //! the app and the office; the rules are in `service`.
 use async_graphql::{Context, ID, InputObject, Object, Result};
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::types::{AdoptionForm, BulletinIssue, Suggestion, SuggestionStatus};
 use crate::{
@@ -35,6 +35,10 @@ pub struct SubmitSuggestionInput {
     pub co_author_ids: Vec<ID>,
     /// 召集人以界别名义报送时的界别
     pub sector_id: Option<ID>,
+    /// 代录：委员电话报送或交来的信息，由机关工作人员录入时填报送委员的用户 ID（仅机关）
+    pub author_id: Option<ID>,
+    /// 代录：收到的实际时间，统计按其北京时间日期计；不得晚于现在；仅机关工作人员可填，委员填写为 FORBIDDEN；省略即现在
+    pub at: Option<DateTime<Utc>>,
 }
 
 #[derive(InputObject)]
@@ -62,6 +66,8 @@ pub struct RecordAdoptionInput {
     pub form: AdoptionForm,
     /// 采用单位，如“全国政协办公厅”
     pub adopted_by: String,
+    /// 采用日期（北京时间日期，按采用通知所署日期；统计按此日期所在年度计）。不得晚于今天、不得早于报送日期；
+    /// 早于今天即为补录，处理过程中标为后补录入。这是采用的 at，只有机关可登记
     pub adopted_at: NaiveDate,
     /// 领导批示内容
     pub instruction: Option<String>,
@@ -91,6 +97,8 @@ impl SuggestionMutation {
             attachments: attachments::list(ctx, &input.attachment_ids)?,
             co_author_ids: parse_ids(&input.co_author_ids, "coAuthorIds")?,
             sector_id: input.sector_id.as_ref().map(|s| parse_id(s, "sectorId")).transpose()?,
+            author_id: input.author_id.as_ref().map(|a| parse_id(a, "authorId")).transpose()?,
+            at: input.at,
         };
         let key = retry_key(ctx, Some(&idempotency_key))?
             .ok_or_else(|| AppError::bad_input(idempotency::FIELD, "请提供幂等键"))?;
@@ -103,10 +111,14 @@ impl SuggestionMutation {
         ctx: &Context<'_>,
         id: ID,
         expected_status: Option<SuggestionStatus>,
+        #[graphql(
+            desc = "补录（代录）：这一步实际发生的时间，统计按其北京时间日期计；不得晚于现在，不得早于上一步（如采编不早于收到）；仅机关工作人员可填，委员填写为 FORBIDDEN；省略即现在"
+        )]
+        at: Option<DateTime<Utc>>,
     ) -> Result<Suggestion> {
         let who = principal(ctx).await?;
         let expected = expected_status.map(Into::into);
-        Ok(Suggestion(service::accept(&ctx.state()?.db, who, parse_id(&id, "id")?, expected).await?))
+        Ok(Suggestion(service::accept(&ctx.state()?.db, who, parse_id(&id, "id")?, expected, at).await?))
     }
 
     /// 不予采用（机关），须说明原因
@@ -116,10 +128,14 @@ impl SuggestionMutation {
         id: ID,
         reason: String,
         expected_status: Option<SuggestionStatus>,
+        #[graphql(
+            desc = "补录（代录）：这一步实际发生的时间，统计按其北京时间日期计；不得晚于现在，不得早于上一步（如采编不早于收到）；仅机关工作人员可填，委员填写为 FORBIDDEN；省略即现在"
+        )]
+        at: Option<DateTime<Utc>>,
     ) -> Result<Suggestion> {
         let who = principal(ctx).await?;
         let expected = expected_status.map(Into::into);
-        Ok(Suggestion(service::decline(&ctx.state()?.db, who, parse_id(&id, "id")?, &reason, expected).await?))
+        Ok(Suggestion(service::decline(&ctx.state()?.db, who, parse_id(&id, "id")?, &reason, expected, at).await?))
     }
 
     /// 合并反映同一问题的信息（汇总），返回合并后的信息
@@ -154,9 +170,17 @@ impl SuggestionMutation {
     }
 
     /// 印发一期（编发）
-    async fn publish_bulletin(&self, ctx: &Context<'_>, issue_id: ID) -> Result<BulletinIssue> {
+    async fn publish_bulletin(
+        &self,
+        ctx: &Context<'_>,
+        issue_id: ID,
+        #[graphql(
+            desc = "补录（代录）：这一步实际发生的时间，统计按其北京时间日期计；不得晚于现在，不得早于上一步（如采编不早于收到）；仅机关工作人员可填，委员填写为 FORBIDDEN；省略即现在"
+        )]
+        at: Option<DateTime<Utc>>,
+    ) -> Result<BulletinIssue> {
         let who = principal(ctx).await?;
-        Ok(BulletinIssue(service::publish_bulletin(&ctx.state()?.db, who, parse_id(&issue_id, "issueId")?).await?))
+        Ok(BulletinIssue(service::publish_bulletin(&ctx.state()?.db, who, parse_id(&issue_id, "issueId")?, at).await?))
     }
 
     /// 报送：上级政协组织（本系统内的会收到一条关联原件的来件）和本地机关
@@ -165,13 +189,17 @@ impl SuggestionMutation {
         ctx: &Context<'_>,
         id: ID,
         recipients: ReportRecipientsInput,
+        #[graphql(
+            desc = "补录（代录）：这一步实际发生的时间，统计按其北京时间日期计；不得晚于现在，不得早于上一步（如采编不早于收到）；仅机关工作人员可填，委员填写为 FORBIDDEN；省略即现在"
+        )]
+        at: Option<DateTime<Utc>>,
     ) -> Result<Suggestion> {
         let who = principal(ctx).await?;
         let to = Recipients {
             organization_ids: parse_ids(&recipients.organization_ids, "recipients.organizationIds")?,
             bodies: recipients.bodies,
         };
-        Ok(Suggestion(service::report(&ctx.state()?.db, who, parse_id(&id, "id")?, to).await?))
+        Ok(Suggestion(service::report(&ctx.state()?.db, who, parse_id(&id, "id")?, to, at).await?))
     }
 
     /// 登记采用（可多次：如省政协、全国政协先后采用）；在来件上登记的采用同时反馈到下级原件

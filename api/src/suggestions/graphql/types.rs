@@ -79,8 +79,13 @@ pub struct Adoption {
 pub struct SuggestionEvent {
     /// SUBMITTED、ACCEPTED、DECLINED、MERGED、PUBLISHED、REPORTED、RECEIVED、ADOPTED……
     action: String,
+    /// 发生时间（业务时间）；补录的步骤为其实际发生时间
     at: DateTime<Utc>,
     note: Option<String>,
+    /// 是否为事后由机关补录（代录）
+    entered_later: bool,
+    /// 补录的录入时间；当场办理的步骤为 null
+    recorded_at: Option<DateTime<Utc>>,
 }
 
 /// 社情民意信息
@@ -106,8 +111,13 @@ impl Suggestion {
     async fn anonymous_to_public(&self) -> bool {
         self.0.anonymous_to_public
     }
+    /// 收到时间（业务时间；代录的为委员实际报送的时间）
     async fn submitted_at(&self) -> DateTime<Utc> {
         self.0.submitted_at
+    }
+    /// 采编时间（业务时间）；未采编为 null
+    async fn accepted_at(&self) -> Option<DateTime<Utc>> {
+        self.0.accepted_at
     }
     async fn attachments(&self, ctx: &Context<'_>) -> Result<Vec<Attachment>> {
         attachments::of(ctx, self.0.id).await
@@ -193,7 +203,16 @@ impl Suggestion {
     /// 处理过程（反馈）
     async fn timeline(&self, ctx: &Context<'_>) -> Result<Vec<SuggestionEvent>> {
         let list = service::timeline(&ctx.state()?.db, self.0.id).await?;
-        Ok(list.into_iter().map(|e| SuggestionEvent { action: e.action, at: e.at, note: e.note }).collect())
+        Ok(list
+            .into_iter()
+            .map(|e| SuggestionEvent {
+                action: e.action,
+                at: e.at,
+                note: e.note,
+                entered_later: e.recorded_at.is_some(),
+                recorded_at: e.recorded_at,
+            })
+            .collect())
     }
 }
 

@@ -5,6 +5,7 @@
 //! the pieces that are still ACCEPTED in the issue when it commits.
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder,
@@ -190,7 +191,9 @@ pub async fn publish_bulletin(
     db: &DatabaseConnection,
     who: &Principal,
     issue_id: Uuid,
+    at: Option<DateTime<Utc>>,
 ) -> AppResult<bulletin_issue::Model> {
+    let at = transition::entered_at(who, at)?;
     let txn = db::write(db).await?;
     let (issue, to) = issue_for(&txn, who, issue_id, IssueAction::Publish).await?;
     let mut ids: Vec<Uuid> = bulletin_items(&txn, issue_id).await?.into_iter().map(|i| i.suggestion_id).collect();
@@ -214,6 +217,8 @@ pub async fn publish_bulletin(
     if printed.is_empty() {
         return Err(AppError::bad_input("issueId", "该期还没有编入任何信息"));
     }
+    let last_accepted = printed.iter().filter_map(|(_, s)| s.accepted_at).max();
+    transition::not_before(at, last_accepted, "所编信息的采编时间")?;
     for (item, _) in &printed {
         content_safety::check(&[("editedTitle", &item.edited_title), ("editedContent", &item.edited_content)])?;
     }
@@ -227,13 +232,16 @@ pub async fn publish_bulletin(
         "PUBLISHED",
         who.user_id,
     )
-    .set(bulletin_issue::Column::PublishedAt, Some(transition::now()))
+    .set(bulletin_issue::Column::PublishedAt, Some(transition::when(at)))
+    .at(at)
     .note(issue_label(&issue))
     .data(json!({ "suggestionIds": ids }));
     transition::apply(&txn, publish).await?;
     for (_, s) in printed {
-        let step =
-            step(s, Action::Publish, who.user_id)?.note(issue_label(&issue)).data(json!({ "issueId": issue.id }));
+        let step = step(s, Action::Publish, who.user_id)?
+            .note(issue_label(&issue))
+            .data(json!({ "issueId": issue.id }))
+            .at(at);
         transition::apply(&txn, step).await?;
     }
     txn.commit().await?;

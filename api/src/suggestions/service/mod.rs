@@ -32,7 +32,7 @@ pub use queries::{
 };
 pub use reporting::{NewAdoption, Recipients, record_adoption, report};
 pub use stats::{Counts, Stats, stats};
-pub use submission::{MAX_ATTACHMENTS, NewSuggestion, insert_converted, submit};
+pub use submission::{ConvertedText, MAX_ATTACHMENTS, NewSuggestion, insert_converted, submit};
 
 /// Kept where `app.rs` registers it; the rule lives in `policy`.
 pub use super::policy::SuggestionAttachments;

@@ -3,6 +3,7 @@
 //! or merged leaves the draft bulletin issue it was edited into, in the same transaction.
 use std::collections::{BTreeSet, HashMap};
 
+use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter};
 use serde_json::json;
 use uuid::Uuid;
@@ -52,18 +53,27 @@ async fn deciding(
     Ok(s)
 }
 
-/// 采编.
+/// A decision entered later is not dated before the piece was received.
+fn after_receipt(at: Option<DateTime<Utc>>, s: &suggestion::Model) -> AppResult<()> {
+    transition::not_before(at, Some(s.submitted_at), "收到时间")
+}
+
+/// 采编; `at` when the office enters the decision later (代录).
 pub async fn accept(
     db: &DatabaseConnection,
     who: &Principal,
     id: Uuid,
     expected: Option<SuggestionStatus>,
+    at: Option<DateTime<Utc>>,
 ) -> AppResult<suggestion::Model> {
+    let at = transition::entered_at(who, at)?;
     let found = as_found(db, id).await?;
     let txn = db::write(db).await?;
     let s = deciding(&txn, who, id, found, expected).await?;
     let accepted = step(&s, Action::Accept, who.user_id)?
-        .set(suggestion::Column::AcceptedAt, sea_orm::sea_query::Expr::value(transition::now()));
+        .set(suggestion::Column::AcceptedAt, sea_orm::sea_query::Expr::value(transition::when(at)))
+        .at(at);
+    after_receipt(at, &s)?;
     transition::apply(&txn, accepted).await?;
     txn.commit().await?;
     reload(db, id).await
@@ -76,14 +86,20 @@ pub async fn decline(
     id: Uuid,
     reason: &str,
     expected: Option<SuggestionStatus>,
+    at: Option<DateTime<Utc>>,
 ) -> AppResult<suggestion::Model> {
+    let at = transition::entered_at(who, at)?;
     let found = as_found(db, id).await?;
     let reason = validate::required(reason, "reason", 500)?;
     let txn = db::write(db).await?;
     let s = deciding(&txn, who, id, found, expected).await?;
     let step = step(&s, Action::Decline, who.user_id)?
         .set(suggestion::Column::DeclineReason, Some(reason.clone()))
-        .note(reason);
+        .note(reason)
+        .at(at);
+    after_receipt(at, &s)?;
+    // A piece taken in and then turned down is turned down after it was taken in.
+    transition::not_before(at, s.accepted_at, "采编时间")?;
     transition::apply(&txn, step).await?;
     take_out_of_draft(&txn, &s, who.user_id).await?;
     txn.commit().await?;

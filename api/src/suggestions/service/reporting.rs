@@ -4,7 +4,7 @@
 //! original below, and so on down the chain.
 use std::collections::HashSet;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde_json::json;
 use uuid::Uuid;
@@ -39,7 +39,9 @@ pub async fn report(
     who: &Principal,
     id: Uuid,
     to: Recipients,
+    at: Option<DateTime<Utc>>,
 ) -> AppResult<suggestion::Model> {
+    let at = transition::entered_at(who, at)?;
     if to.organization_ids.is_empty() && to.bodies.iter().all(|b| b.trim().is_empty()) {
         return Err(AppError::bad_input("recipients", "请选择报送对象"));
     }
@@ -47,7 +49,7 @@ pub async fn report(
         to.bodies.iter().map(|b| validate::required(b, "recipients.bodies", 50)).collect::<AppResult<Vec<_>>>()?;
     let txn = db::write(db).await?;
     let s = policy::load_for_office(&txn, who, id).await?;
-    let step = step(&s, Action::Report, who.user_id)?;
+    let step = step(&s, Action::Report, who.user_id)?.at(at);
     let home = organization::Entity::find_by_id(s.organization_id).one(&txn).await?.ok_or_else(policy::not_found)?;
     let mut above = Vec::new();
     let mut seen = HashSet::new();
@@ -67,11 +69,18 @@ pub async fn report(
         .map(|r| r.recipient_organization_id.map_or(r.recipient_name, |o| o.to_string()))
         .collect();
     let (title, content) = match bulletin_of(&txn, id).await? {
-        Some((item, _)) => (item.edited_title, item.edited_content),
-        None => (s.title.clone(), s.content.clone()),
+        Some((item, issue)) => {
+            transition::not_before(at, issue.published_at, "编发时间")?;
+            (item.edited_title, item.edited_content)
+        }
+        None => {
+            transition::not_before(at, s.accepted_at.or(Some(s.submitted_at)), "采编时间")?;
+            (s.title.clone(), s.content.clone())
+        }
     };
     let authors = authors(&txn, id).await?;
-    let now = transition::now();
+    // Reported (and received above) when it happened, also when typed in later.
+    let now = transition::when(at);
     let mut names = Vec::new();
     for org in above {
         if already.contains(&org.id.to_string()) {
@@ -81,10 +90,11 @@ pub async fn report(
         copy.anonymous_to_public = Set(s.anonymous_to_public);
         copy.source_suggestion_id = Set(Some(s.id));
         copy.source_organization_id = Set(Some(s.organization_id));
+        copy.submitted_at = Set(now);
         let copy = copy.insert(&txn).await?;
         add_authors(&txn, copy.id, &authors).await?;
         attachments::copy_all(&txn, s.id, copy.id, org.id, AttachmentPurpose::Suggestion).await?;
-        transition::created::<SuggestionRecord>(
+        transition::created_entered::<SuggestionRecord>(
             &txn,
             copy.id,
             org.id,
@@ -93,6 +103,7 @@ pub async fn report(
             who.user_id,
             Some(format!("{}报送", home.name)),
             json!({ "sourceId": s.id, "sourceOrganizationId": s.organization_id }),
+            at,
         )
         .await?;
         insert_report(&txn, id, Some(org.id), &org.name, Some(copy.id), who.user_id, now).await?;
@@ -198,6 +209,10 @@ pub async fn record_adoption(
     if a.adopted_at < submitted_on {
         return Err(AppError::bad_input("adoptedAt", format!("采用日期不能早于该信息的报送日期（{submitted_on}）")));
     }
+    // The adoption letter's date is the business date: an adoption dated before today is a
+    // record entered later, shown on the timeline at the start of that day (never before
+    // the piece arrived) and marked as typed in now.
+    let at = (a.adopted_at != calendar::today()).then(|| calendar::start_of(a.adopted_at).max(top.submitted_at));
     let mut current = top;
     let mut visited = HashSet::new();
     loop {
@@ -218,7 +233,7 @@ pub async fn record_adoption(
         })
         .exec_without_returning(&txn)
         .await?;
-        let step = step.note(note.clone()).data(json!({ "adoptionId": row_id, "level": level_code(a.level) }));
+        let step = step.note(note.clone()).data(json!({ "adoptionId": row_id, "level": level_code(a.level) })).at(at);
         transition::apply(&txn, step).await?;
         visited.insert(current.id);
         match current.source_suggestion_id {

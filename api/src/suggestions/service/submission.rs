@@ -2,6 +2,7 @@
 //! office makes of a proposal it did not register.
 use std::collections::HashSet;
 
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
     QueryFilter,
@@ -35,6 +36,10 @@ pub struct NewSuggestion {
     pub co_author_ids: Vec<Uuid>,
     /// Submit in a sector's name (conveners only).
     pub sector_id: Option<Uuid>,
+    /// The member a piece phoned in or handed over is typed in for (office only, 代录).
+    pub author_id: Option<Uuid>,
+    /// When it was received, for a piece entered later (office only).
+    pub at: Option<DateTime<Utc>>,
 }
 
 /// A new piece, SUBMITTED, with the fields every piece has; the caller sets the rest.
@@ -82,12 +87,20 @@ pub async fn submit(
     if let Some(first) = idempotency::find(db, who.user_id, OPERATION, &key).await? {
         return policy::load_readable(db, who, first).await;
     }
-    policy::may_submit(who)?;
+    let at = transition::entered_at(who, input.at)?;
+    // The author: the member on the phone, or the member the office types a piece in for.
+    let author = match input.author_id {
+        None => {
+            policy::may_submit(who)?;
+            who.user_id
+        }
+        Some(member) => crate::organizations::access::typed_in_for(db, who, member, "authorId").await?,
+    };
     let title = validate::required(&input.title, "title", 100)?;
     let content = validate::required(&input.content, "content", 5000)?;
     let category = validate::required(&input.category, "category", 50)?;
     let co_authors: Vec<Uuid> = {
-        let mut seen = HashSet::from([who.user_id]);
+        let mut seen = HashSet::from([author]);
         input.co_author_ids.iter().copied().filter(|u| seen.insert(*u)).collect()
     };
     if !co_authors.is_empty() {
@@ -102,12 +115,13 @@ pub async fn submit(
         }
     }
     if let Some(sector) = input.sector_id {
-        let convener = sector_convener::Entity::find_by_id((sector, who.user_id)).one(db).await?;
+        let convener = sector_convener::Entity::find_by_id((sector, author)).one(db).await?;
         if convener.is_none() {
             return Err(AppError::bad_input("sectorId", "只有该界别的召集人可以以界别名义报送"));
         }
     }
-    let mut am = new_piece(who.organization_id, who.user_id, title, content, category);
+    let mut am = new_piece(who.organization_id, author, title, content, category);
+    am.submitted_at = Set(transition::when(at));
     am.sector_id = Set(input.sector_id);
     am.anonymous_to_public = Set(input.anonymous_to_public);
     let id = *am.id.as_ref();
@@ -120,46 +134,55 @@ pub async fn submit(
         return policy::load_readable(db, who, first).await;
     }
     let created = am.insert(&txn).await?;
-    let mut authors = vec![who.user_id];
+    let mut authors = vec![author];
     authors.extend(co_authors);
     add_authors(&txn, id, &authors).await?;
     // Nine photos at most, as in a WeChat post; fewer if the deployment allows fewer.
     let mut list = input.attachments;
     list.limits.files = list.limits.files.min(MAX_ATTACHMENTS);
     attachments::set_for(&txn, who, AttachmentPurpose::Suggestion, id, &list).await?;
-    transition::created::<SuggestionRecord>(
+    transition::created_entered::<SuggestionRecord>(
         &txn,
         id,
         created.organization_id,
         SuggestionStatus::Submitted,
         "SUBMITTED",
         who.user_id,
-        None,
+        input.author_id.map(|_| "机关代录".to_owned()),
         json!({ "authors": authors }),
+        at,
     )
     .await?;
     txn.commit().await?;
     Ok(created)
 }
 
+/// The text a piece made of a proposal takes over.
+pub struct ConvertedText<'a> {
+    pub title: &'a str,
+    pub content: &'a str,
+    pub category: &'a str,
+}
+
 /// A suggestion made from a proposal that was not registered (不予立案，转为社情民意信息):
 /// the proposal's authors become its authors; the office handles it from SUBMITTED on.
-/// Runs in the caller's (the rejecting) transaction.
+/// Runs in the caller's (the rejecting) transaction; `at` is the rejection's business time.
 pub async fn insert_converted(
     db: &impl ConnectionTrait,
     organization: Uuid,
     authors_in_order: &[Uuid],
-    title: &str,
-    content: &str,
-    category: &str,
+    text: ConvertedText<'_>,
     actor: Uuid,
+    at: Option<DateTime<Utc>>,
 ) -> AppResult<suggestion::Model> {
     let submitter = *authors_in_order.first().ok_or_else(|| AppError::internal("conversion without authors"))?;
-    let am =
-        new_piece(organization, submitter, title.chars().take(100).collect(), content.to_owned(), category.to_owned());
+    let title = text.title.chars().take(100).collect();
+    let mut am = new_piece(organization, submitter, title, text.content.to_owned(), text.category.to_owned());
+    // Received when the proposal was turned down, also when that is entered later.
+    am.submitted_at = Set(transition::when(at));
     let created = am.insert(db).await?;
     add_authors(db, created.id, authors_in_order).await?;
-    transition::created::<SuggestionRecord>(
+    transition::created_entered::<SuggestionRecord>(
         db,
         created.id,
         organization,
@@ -168,6 +191,7 @@ pub async fn insert_converted(
         actor,
         Some("由不予立案的提案转来".into()),
         json!({ "authors": authors_in_order }),
+        at,
     )
     .await?;
     Ok(created)

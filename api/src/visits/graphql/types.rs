@@ -154,8 +154,17 @@ impl VisitEvent {
     async fn to(&self) -> Option<&str> {
         self.0.to_status.as_deref()
     }
+    /// 发生时间（业务时间）；补录的步骤为其实际发生时间
     async fn at(&self) -> DateTime<Utc> {
         self.0.at
+    }
+    /// 是否为事后补录（代录）：at 为实际发生时间，recordedAt 为录入时间，actor 为录入人
+    async fn entered_later(&self) -> bool {
+        self.0.recorded_at.is_some()
+    }
+    /// 补录的录入时间；当场办理的步骤为 null
+    async fn recorded_at(&self) -> Option<DateTime<Utc>> {
+        self.0.recorded_at
     }
     async fn note(&self) -> Option<&str> {
         self.0.note.as_deref()
