@@ -1,6 +1,7 @@
 //! The HTTP surface: `POST /graphql` (the API; JSON, or multipart for uploads),
 //! `GET /graphql` (queries in the query string; GraphiQL for a browser; subscriptions
 //! over a WebSocket upgrade), `GET /files/{id}` (signed attachment downloads),
+//! `GET /reports/annual/{year}` (the annual report as a document, bearer token),
 //! `GET /exports/duty-records/{year}.csv` (the office's spreadsheet of duty records),
 //! `/healthz` and `/readyz`. Authentication happens here, before the schema runs: a
 //! request that carries a bad token is refused whole, never answered in part.
@@ -34,6 +35,7 @@ pub fn routes(state: State, schema: AppSchema, introspection: IntrospectionSchem
         .at("/graphql", get(graphql_get).post(graphql_post).with(compression()))
         .at("/ide/:file", get(crate::ide::asset))
         .at("/files/:id", get(download))
+        .at("/reports/annual/:year", get(crate::reports::download::annual))
         .at("/exports/duty-records/:file", get(crate::duty::export::duty_records_csv))
         .at("/healthz", get(healthz))
         .at("/readyz", get(readyz))

@@ -37,6 +37,7 @@ pub mod phone;
 pub mod plenary;
 pub mod proposals;
 pub mod reminders;
+pub mod reports;
 pub mod request_log;
 pub mod shutdown;
 pub mod sql;

@@ -1,6 +1,7 @@
 //! sea-orm entities: one module per table. Models are plain data; the rules that act on
 //! them live in the `api` crate's domain modules, and GraphQL types wrap them there (an
 //! entity is never exposed to clients as it is).
+pub mod annual_report;
 pub mod attachment;
 pub mod audit_log;
 pub mod briefing;

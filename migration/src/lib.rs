@@ -21,6 +21,7 @@ mod m20261129_000014_commendations;
 mod m20261129_000015_platform_admins;
 mod m20261130_000016_suggestion_dates;
 mod m20261130_000017_entered_later;
+mod m20261130_000018_annual_reports;
 mod m20261130_000019_duty_weights;
 mod m20261130_000020_fanout_without_fk;
 
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000015_platform_admins::Migration),
             Box::new(m20261130_000016_suggestion_dates::Migration),
             Box::new(m20261130_000017_entered_later::Migration),
+            Box::new(m20261130_000018_annual_reports::Migration),
             Box::new(m20261130_000019_duty_weights::Migration),
             Box::new(m20261130_000020_fanout_without_fk::Migration),
         ]

@@ -11,7 +11,7 @@ use async_graphql::{MergedObject, SDLExportOptions, Schema, SchemaBuilder};
 
 use crate::{
     attachments, audit, auth, briefings, commendations, duty, live, members, notifications, organizations, plenary,
-    proposals, suggestions, visits,
+    proposals, reports, suggestions, visits,
 };
 
 /// Named `Query` and `Mutation` in the schema, the names clients assume: Apollo Client's
@@ -32,6 +32,7 @@ pub struct QueryRoot(
     live::graphql::LiveQuery,
     plenary::graphql::PlenaryQuery,
     commendations::graphql::CommendationQuery,
+    reports::graphql::ReportQuery,
     duty::graphql::DutyQuery,
 );
 
@@ -50,6 +51,7 @@ pub struct MutationRoot(
     notifications::push_graphql::PushMutation,
     plenary::graphql::PlenaryMutation,
     commendations::graphql::CommendationMutation,
+    reports::graphql::ReportMutation,
     duty::graphql::DutyMutation,
 );
 

@@ -6,6 +6,7 @@ mod invariants;
 mod race;
 
 mod accounts;
+mod annual_report;
 mod attachments;
 mod audit;
 mod auth;

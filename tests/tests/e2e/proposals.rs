@@ -101,7 +101,7 @@ impl Setup {
         assert_eq!(a.data()["createProposalDraft"]["status"], "DRAFT");
         a.data()["createProposalDraft"]["id"].as_str().unwrap().to_owned()
     }
-    async fn submit(&self, who: usize, id: &str, key: &str) -> Answer {
+    pub(crate) async fn submit(&self, who: usize, id: &str, key: &str) -> Answer {
         self.as_member(
             who,
             "mutation($id: ID!, $k: String!) { submitProposal(id: $id, idempotencyKey: $k) { id status } }",
@@ -114,7 +114,7 @@ impl Setup {
         self.submit(who, &id, &format!("k-{}", uuid::Uuid::new_v4())).await.data();
         id
     }
-    async fn office_step(&self, op: &str, id: &str) -> Answer {
+    pub(crate) async fn office_step(&self, op: &str, id: &str) -> Answer {
         self.as_office(
             &format!("mutation($id: ID!) {{ {op}(id: $id) {{ id status serialNumber }} }}"),
             json!({ "id": id }),
@@ -126,17 +126,30 @@ impl Setup {
             .gql(Some(token), &format!("query($id: ID!) {{ proposal(id: $id) {{ {FIELDS} }} }}"), json!({ "id": id }))
             .await
     }
-    async fn assign(&self, id: &str, list: Value) -> Answer {
+    pub(crate) async fn assign(&self, id: &str, list: Value) -> Answer {
         self.as_office(
             "mutation($id: ID!, $a: [AssignmentInput!]!) { assignProposal(id: $id, assignments: $a) { status } }",
             json!({ "id": id, "a": list }),
         )
         .await
     }
-    async fn reply(&self, unit: usize, id: &str, outcome: &str) -> Answer {
+    pub(crate) async fn reply(&self, unit: usize, id: &str, outcome: &str) -> Answer {
         self.as_unit(unit, "mutation($id: ID!, $o: ReplyOutcome!) { replyToProposal(id: $id, input: { outcome: $o, content: \"我局已会同相关部门研究办理……\", contact: \"王科长 0311-8000000\" }) { status } }", json!({ "id": id, "o": outcome })).await
     }
-    async fn evaluate(&self, who: usize, id: &str, satisfaction: &str) -> Answer {
+    /// Makes member `who` a vice-chair: the supervising leader (督办) of a key proposal is one.
+    pub(crate) async fn appoint_vice_chair(&self, who: usize) {
+        let member = self
+            .as_office("query($u: ID!) { user(id: $u) { memberships { id } } }", json!({ "u": self.member_ids[who] }))
+            .await;
+        let membership = member.data()["user"]["memberships"][0]["id"].clone();
+        self.as_office(
+            "mutation($m: ID!) { updateMembership(id: $m, input: { office: VICE_CHAIR }) { id } }",
+            json!({ "m": membership }),
+        )
+        .await
+        .data();
+    }
+    pub(crate) async fn evaluate(&self, who: usize, id: &str, satisfaction: &str) -> Answer {
         self.as_member(who, "mutation($id: ID!, $s: Satisfaction!) { evaluateProposal(id: $id, input: { satisfaction: $s, communication: SATISFIED, attitude: SATISFIED, implementation: BASICALLY_SATISFIED, comment: \"沟通及时\" }) { status round } }", json!({ "id": id, "s": satisfaction })).await
     }
 }
@@ -181,17 +194,7 @@ async fn joint_key_proposal_through_three_units_to_a_published_result(backend: B
     let registered = s.office_step("registerProposal", &id).await;
     let serial = registered.data()["registerProposal"]["serialNumber"].as_str().unwrap().to_owned();
     assert!(serial.ends_with("-0001"), "{serial}");
-    // The supervising leader (督办) is a vice-chair of the committee.
-    let vice_chair = s.member_ids[2].clone();
-    let member =
-        s.as_office("query($u: ID!) { user(id: $u) { memberships { id } } }", json!({ "u": vice_chair })).await;
-    let membership = member.data()["user"]["memberships"][0]["id"].clone();
-    s.as_office(
-        "mutation($m: ID!) { updateMembership(id: $m, input: { office: VICE_CHAIR }) { id } }",
-        json!({ "m": membership }),
-    )
-    .await
-    .data();
+    s.appoint_vice_chair(2).await;
     let key = s
         .as_office(
             "mutation($id: ID!, $k: KeyProposalInput!) { designateKeyProposal(id: $id, input: $k) { isKey } }",

@@ -5,4 +5,4 @@ mod types;
 
 pub use mutation::ProposalMutation;
 pub use query::ProposalQuery;
-pub use types::{Proposal, ProposalStatus};
+pub use types::{Proposal, ProposalKind, ProposalStatus, ReplyOutcome};

@@ -5,4 +5,4 @@ mod types;
 
 pub use mutation::VisitMutation;
 pub use query::VisitQuery;
-pub use types::{Participant, Visit};
+pub use types::{Participant, Visit, VisitKind};
