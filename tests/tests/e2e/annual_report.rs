@@ -2,12 +2,11 @@
 //! `annualReport` checked against what was entered — the edge cases included — and the
 //! report as documents (HTML rendered by headless Chromium, DOCX unzipped, Markdown).
 //!
-//! Facts that need a past business date (a proposal submitted last December, an adoption
-//! in January, a visit that began at 06:30 on 1 January) are entered through the API today
-//! and then given their date in the database: the office's `at` argument (entering past
-//! facts) is being added separately, and these lines become `at:` when it lands.
+//! Facts with a past business date (a proposal handed in on paper last December, a piece
+//! received, taken in, printed and reported last December and adopted in January, a visit
+//! that began at 06:30 on 1 January) are entered as the office enters them: with their real
+//! date (`at`, `adoptedAt`, `startsAt`).
 use chrono::{NaiveDate, TimeZone, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -36,10 +35,6 @@ fn this_year() -> i32 {
 fn china(y: i32, m: u32, d: u32, h: u32, min: u32) -> chrono::DateTime<Utc> {
     let local = NaiveDate::from_ymd_opt(y, m, d).unwrap().and_hms_opt(h, min, 0).unwrap();
     Utc.from_utc_datetime(&(local - chrono::Duration::hours(8)))
-}
-
-fn uuid(id: &str) -> Uuid {
-    id.parse().unwrap()
 }
 
 fn id_of(a: &Answer, op: &str) -> String {
@@ -111,14 +106,23 @@ async fn proposals(s: &Setup) -> String {
     s.submit(3, &economy, "k-economy").await.data();
     s.create(3, draft("尚未提交的草稿")).await;
 
-    // Handed in on paper last December: last year's proposal, whatever day it was typed in.
-    let last = s.submitted(3, "关于冬季供暖保障的提案").await;
-    entity::proposal::Entity::update_many()
-        .col_expr(entity::proposal::Column::SubmittedAt, Expr::value(china(year - 1, 12, 20, 10, 0)))
-        .filter(entity::proposal::Column::Id.eq(uuid(&last)))
-        .exec(&s.app.state.db)
-        .await
-        .unwrap();
+    // Handed in on paper last December and typed in today by the office, with its real
+    // date: last year's proposal.
+    let mut paper = draft("关于冬季供暖保障的提案");
+    paper["authorId"] = json!(s.member_ids[3]);
+    let a = s
+        .as_office(
+            "mutation($i: CreateProposalDraftInput!) { createProposalDraft(input: $i) { id } }",
+            json!({ "i": paper }),
+        )
+        .await;
+    let last = id_of(&a, "createProposalDraft");
+    s.as_office(
+        "mutation($id: ID!, $k: String!, $at: DateTime) { submitProposal(id: $id, idempotencyKey: $k, at: $at) { status } }",
+        json!({ "id": last, "k": format!("k-{}", Uuid::new_v4()), "at": china(year - 1, 12, 20, 10, 0).to_rfc3339() }),
+    )
+    .await
+    .data();
     key
 }
 
@@ -202,23 +206,65 @@ async fn upper_session(s: &Setup) -> String {
 async fn suggestions(s: &Setup) {
     let year = this_year();
     let today = api::calendar::today().to_string();
+    let december = |day: u32, hour: u32| china(year - 1, 12, day, hour, 0).to_rfc3339();
     let mut pieces = Vec::new();
     for (who, title) in [(0, "东门路口积水"), (1, "菜市场占道经营"), (2, "学校周边交通拥堵"), (3, "广场噪音扰民")]
     {
-        let a = s
-            .as_member(
+        let a = if who == 2 {
+            // Phoned in last December; the office types it in with the day it was received.
+            s.as_office(
+                "mutation($t: String!, $k: String!, $u: ID!, $at: DateTime) { submitSuggestion(input: { title: $t, content: \"群众反映……\", category: \"城市管理\", authorId: $u, at: $at }, idempotencyKey: $k) { id } }",
+                json!({ "t": title, "k": format!("k-{}", Uuid::new_v4()), "u": s.member_ids[2], "at": december(28, 9) }),
+            )
+            .await
+        } else {
+            s.as_member(
                 who,
                 "mutation($t: String!, $k: String!) { submitSuggestion(input: { title: $t, content: \"群众反映……\", category: \"城市管理\" }, idempotencyKey: $k) { id } }",
                 json!({ "t": title, "k": format!("k-{}", Uuid::new_v4()) }),
             )
-            .await;
+            .await
+        };
         pieces.push(id_of(&a, "submitSuggestion"));
     }
+    // Last December's piece: taken in, printed in December's bulletin, reported before the
+    // year was out.
+    s.as_office(
+        "mutation($id: ID!, $at: DateTime) { acceptSuggestion(id: $id, at: $at) { status } }",
+        json!({ "id": pieces[2], "at": december(28, 10) }),
+    )
+    .await
+    .data();
+    let december_issue = s
+        .as_office(
+            "mutation($y: Int) { createBulletinIssue(input: { title: \"社情民意\", number: 12, year: $y }) { id } }",
+            json!({ "y": year - 1 }),
+        )
+        .await;
+    let december_issue = id_of(&december_issue, "createBulletinIssue");
+    s.as_office(
+        "mutation($i: ID!, $s: ID!) { addToBulletin(issueId: $i, suggestionId: $s, editedTitle: \"编辑后的标题\", editedContent: \"据委员反映，……\") { id } }",
+        json!({ "i": december_issue, "s": pieces[2] }),
+    )
+    .await
+    .data();
+    s.as_office(
+        "mutation($i: ID!, $at: DateTime) { publishBulletin(issueId: $i, at: $at) { status } }",
+        json!({ "i": december_issue, "at": december(29, 10) }),
+    )
+    .await
+    .data();
+    s.as_office(
+        "mutation($id: ID!, $at: DateTime) { reportSuggestion(id: $id, recipients: { bodies: [\"市委\"] }, at: $at) { status } }",
+        json!({ "id": pieces[2], "at": december(30, 9) }),
+    )
+    .await
+    .data();
     let issue = s
         .as_office("mutation { createBulletinIssue(input: { title: \"社情民意\", number: 1 }) { id } }", json!({}))
         .await;
     let issue = id_of(&issue, "createBulletinIssue");
-    for piece in &pieces[..3] {
+    for piece in &pieces[..2] {
         s.as_office("mutation($id: ID!) { acceptSuggestion(id: $id) { status } }", json!({ "id": piece })).await.data();
         s.as_office(
             "mutation($i: ID!, $s: ID!) { addToBulletin(issueId: $i, suggestionId: $s, editedTitle: \"编辑后的标题\", editedContent: \"据委员反映，……\") { id } }",
@@ -249,7 +295,7 @@ async fn suggestions(s: &Setup) {
             .data();
         }
     };
-    for piece in &pieces[..3] {
+    for piece in &pieces[..2] {
         s.as_office(
             "mutation($id: ID!) { reportSuggestion(id: $id, recipients: { bodies: [\"市委\"] }) { status } }",
             json!({ "id": piece }),
@@ -263,33 +309,14 @@ async fn suggestions(s: &Setup) {
     adopt(pieces[0].clone(), "PROVINCIAL", Some("请住建厅研究办理")).await;
     adopt(pieces[0].clone(), "PROVINCIAL", None).await;
     adopt(pieces[1].clone(), "NATIONAL", None).await;
-    // The third was received, accepted and reported last December and adopted by the
-    // province in January: last year's piece, this year's adoption.
-    adopt(pieces[2].clone(), "PROVINCIAL", None).await;
-    let db = &s.app.state.db;
-    let december = china(year - 1, 12, 28, 9, 0);
-    entity::suggestion::Entity::update_many()
-        .col_expr(entity::suggestion::Column::SubmittedAt, Expr::value(december))
-        .col_expr(entity::suggestion::Column::AcceptedAt, Expr::value(december))
-        .filter(entity::suggestion::Column::Id.eq(uuid(&pieces[2])))
-        .exec(db)
-        .await
-        .unwrap();
-    entity::suggestion_report::Entity::update_many()
-        .col_expr(entity::suggestion_report::Column::ReportedAt, Expr::value(china(year - 1, 12, 30, 9, 0)))
-        .filter(entity::suggestion_report::Column::SuggestionId.eq(uuid(&pieces[2])))
-        .exec(db)
-        .await
-        .unwrap();
-    entity::suggestion_adoption::Entity::update_many()
-        .col_expr(
-            entity::suggestion_adoption::Column::AdoptedAt,
-            Expr::value(NaiveDate::from_ymd_opt(year, 1, 6).unwrap()),
-        )
-        .filter(entity::suggestion_adoption::Column::SuggestionId.eq(uuid(&pieces[2])))
-        .exec(db)
-        .await
-        .unwrap();
+    // Last December's piece, adopted by the province in January: this year's adoption.
+    s.as_office(
+        "mutation($id: ID!, $i: RecordAdoptionInput!) { recordAdoption(id: $id, input: $i) { status } }",
+        json!({ "id": pieces[2], "i": { "level": "PROVINCIAL", "form": "SINGLE", "adoptedBy": "采用单位",
+            "adoptedAt": NaiveDate::from_ymd_opt(year, 1, 6).unwrap().to_string() } }),
+    )
+    .await
+    .data();
 }
 
 /// Visits that took place, one cancelled, and two trainings either side of New Year's
@@ -342,23 +369,14 @@ async fn visits(s: &Setup) {
     )
     .await
     .data();
-    let mut trainings = Vec::new();
-    for guests in [40, 25] {
-        let t = create(json!({ "kind": "TRAINING", "title": "委员履职培训", "place": "党校", "startsAt": hour_ago, "guestCount": guests })).await;
-        step("startVisit", t.clone()).await;
-        step("completeVisit", t.clone()).await;
-        trainings.push(t);
-    }
     // 06:30 on 1 January in Beijing is still 31 December by the UTC clock: this year's.
     // 23:30 on 31 December in Beijing: last year's.
-    for (id, at) in [(&trainings[0], china(year, 1, 1, 6, 30)), (&trainings[1], china(year - 1, 12, 31, 23, 30))] {
-        entity::visit::Entity::update_many()
-            .col_expr(entity::visit::Column::StartsAt, Expr::value(at))
-            .col_expr(entity::visit::Column::EndsAt, Expr::value(at + chrono::Duration::hours(3)))
-            .filter(entity::visit::Column::Id.eq(uuid(id)))
-            .exec(&s.app.state.db)
-            .await
-            .unwrap();
+    for (guests, at) in [(40, china(year, 1, 1, 6, 30)), (25, china(year - 1, 12, 31, 23, 30))] {
+        let t = create(json!({ "kind": "TRAINING", "title": "委员履职培训", "place": "党校",
+            "startsAt": at.to_rfc3339(), "endsAt": (at + chrono::Duration::hours(3)).to_rfc3339(), "guestCount": guests }))
+        .await;
+        step("startVisit", t.clone()).await;
+        step("completeVisit", t).await;
     }
 }
 
@@ -504,7 +522,7 @@ async fn every_figure_is_what_was_entered(backend: Backend) {
     assert_eq!(l["proposals"]["registered"], 0);
     assert_eq!(
         l["suggestions"],
-        json!({ "received": 1, "accepted": 1, "bulletinsPublished": 0, "reported": 1, "adoptedByLevel": [], "instructions": 0 })
+        json!({ "received": 1, "accepted": 1, "bulletinsPublished": 1, "reported": 1, "adoptedByLevel": [], "instructions": 0 })
     );
     assert_eq!(l["visits"]["total"], json!({ "batches": 1, "personTimes": 25, "members": 0 }));
     assert_eq!(l["upperSessions"], json!([]));
