@@ -372,7 +372,7 @@ async fn record_adoption_takes_an_idempotency_key(backend: Backend) {
     let s = setup(backend).await;
     let (p1, p2) =
         (s.published_piece("关于改善夜间照明的建议", 1).await, s.published_piece("关于增设公厕的建议", 2).await);
-    let adoption = |by: &str| json!({ "level": "MUNICIPAL", "form": "SINGLE", "adoptedBy": by, "adoptedAt": chrono::Utc::now().date_naive().to_string() });
+    let adoption = |by: &str| json!({ "level": "MUNICIPAL", "form": "SINGLE", "adoptedBy": by, "adoptedAt": api::calendar::today().to_string() });
     let r = Retryable {
         title: "record_adoption_takes_an_idempotency_key",
         token: &s.office,
