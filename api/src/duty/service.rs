@@ -163,10 +163,7 @@ pub async fn weights_of(db: &impl ConnectionTrait, actor: &Principal) -> AppResu
 /// Changes some weights of the actor's organization (its office).
 pub async fn set_weights(db: &impl ConnectionTrait, actor: &Principal, changes: &WeightChanges) -> AppResult<Weights> {
     policy::may_oversee(actor, &actor.org)?;
-    let (current, _) = weights::of_org(db, actor.org.id).await?;
-    let changed = current.apply(changes)?;
-    weights::store(db, actor.org.id, actor.user_id, &changed).await?;
-    Ok(changed)
+    weights::change(db, actor.org.id, actor.user_id, changes).await
 }
 
 #[cfg(test)]

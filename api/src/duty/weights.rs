@@ -1,7 +1,7 @@
 //! The duty score's weights: whole points per figure, configured per organization by its
 //! office; an organization that never set them scores with `Weights::default()`.
 use chrono::Utc;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, sea_query::OnConflict};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, sea_query::OnConflict};
 use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
@@ -69,38 +69,44 @@ pub struct WeightChanges {
     pub commendation: Option<i32>,
 }
 
-impl Weights {
-    /// The weights with `changes` applied, each checked to be within `RANGE`.
-    pub fn apply(mut self, changes: &WeightChanges) -> AppResult<Self> {
-        let fields: [(&mut i32, Option<i32>, &str); 13] = [
-            (&mut self.proposal_led, changes.proposal_led, "proposalLed"),
-            (&mut self.proposal_cosigned, changes.proposal_cosigned, "proposalCoSigned"),
-            (&mut self.proposal_registered, changes.proposal_registered, "proposalRegistered"),
-            (&mut self.proposal_key, changes.proposal_key, "proposalKey"),
-            (&mut self.piece_submitted, changes.piece_submitted, "pieceSubmitted"),
-            (&mut self.adopted_national, changes.adopted_national, "adoptedNational"),
-            (&mut self.adopted_provincial, changes.adopted_provincial, "adoptedProvincial"),
-            (&mut self.adopted_municipal, changes.adopted_municipal, "adoptedMunicipal"),
-            (&mut self.adopted_county, changes.adopted_county, "adoptedCounty"),
-            (&mut self.visit_attended, changes.visit_attended, "visitAttended"),
-            (&mut self.visit_leave, changes.visit_leave, "visitLeave"),
-            (&mut self.briefing_read_rate, changes.briefing_read_rate, "briefingReadRate"),
-            (&mut self.commendation, changes.commendation, "commendation"),
-        ];
-        for (slot, change, field) in fields {
-            if let Some(value) = change {
-                if !RANGE.contains(&value) {
-                    return Err(AppError::bad_input(
-                        format!("input.{field}"),
-                        format!("权重应在{}到{}之间", RANGE.start(), RANGE.end()),
-                    ));
-                }
-                *slot = value;
-            }
-        }
-        Ok(self)
+impl WeightChanges {
+    /// Every weight once: its column, the change asked for, the input field it came from and
+    /// its default (the value an organization's first row takes when it is not changed).
+    fn entries(&self) -> [(duty_score_weights::Column, Option<i32>, &'static str, i32); 13] {
+        use duty_score_weights::Column as C;
+        let d = Weights::default();
+        [
+            (C::ProposalLed, self.proposal_led, "proposalLed", d.proposal_led),
+            (C::ProposalCosigned, self.proposal_cosigned, "proposalCoSigned", d.proposal_cosigned),
+            (C::ProposalRegistered, self.proposal_registered, "proposalRegistered", d.proposal_registered),
+            (C::ProposalKey, self.proposal_key, "proposalKey", d.proposal_key),
+            (C::PieceSubmitted, self.piece_submitted, "pieceSubmitted", d.piece_submitted),
+            (C::AdoptedNational, self.adopted_national, "adoptedNational", d.adopted_national),
+            (C::AdoptedProvincial, self.adopted_provincial, "adoptedProvincial", d.adopted_provincial),
+            (C::AdoptedMunicipal, self.adopted_municipal, "adoptedMunicipal", d.adopted_municipal),
+            (C::AdoptedCounty, self.adopted_county, "adoptedCounty", d.adopted_county),
+            (C::VisitAttended, self.visit_attended, "visitAttended", d.visit_attended),
+            (C::VisitLeave, self.visit_leave, "visitLeave", d.visit_leave),
+            (C::BriefingReadRate, self.briefing_read_rate, "briefingReadRate", d.briefing_read_rate),
+            (C::Commendation, self.commendation, "commendation", d.commendation),
+        ]
     }
 
+    /// Refuses a weight outside `RANGE`, naming its field.
+    pub fn check(&self) -> AppResult<()> {
+        for (_, change, field, _) in self.entries() {
+            if change.is_some_and(|value| !RANGE.contains(&value)) {
+                return Err(AppError::bad_input(
+                    format!("input.{field}"),
+                    format!("权重应在{}到{}之间", RANGE.start(), RANGE.end()),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Weights {
     fn from_row(r: &duty_score_weights::Model) -> Self {
         Self {
             proposal_led: r.proposal_led,
@@ -128,50 +134,31 @@ pub async fn of_org(db: &impl ConnectionTrait, org: Uuid) -> AppResult<(Weights,
     })
 }
 
-/// Stores an organization's weights (one row per organization: insert or overwrite, so two
-/// clerks saving at once leave one of their versions, never an error).
-pub async fn store(db: &impl ConnectionTrait, org: Uuid, by: Uuid, w: &Weights) -> AppResult<()> {
+/// Applies `changes` to an organization's weights in one statement and returns the weights
+/// as stored. Only the changed columns are written: two clerks changing different weights at
+/// once both keep their change (a read-merge-write would let the later one put back the
+/// other's old value); changing the same weight at once leaves one of the two values.
+pub async fn change(db: &impl ConnectionTrait, org: Uuid, by: Uuid, changes: &WeightChanges) -> AppResult<Weights> {
     use duty_score_weights::Column as C;
-    let row = duty_score_weights::ActiveModel {
+    changes.check()?;
+    let mut row = duty_score_weights::ActiveModel {
         organization_id: Set(org),
-        proposal_led: Set(w.proposal_led),
-        proposal_cosigned: Set(w.proposal_cosigned),
-        proposal_registered: Set(w.proposal_registered),
-        proposal_key: Set(w.proposal_key),
-        piece_submitted: Set(w.piece_submitted),
-        adopted_national: Set(w.adopted_national),
-        adopted_provincial: Set(w.adopted_provincial),
-        adopted_municipal: Set(w.adopted_municipal),
-        adopted_county: Set(w.adopted_county),
-        visit_attended: Set(w.visit_attended),
-        visit_leave: Set(w.visit_leave),
-        briefing_read_rate: Set(w.briefing_read_rate),
-        commendation: Set(w.commendation),
         updated_by: Set(by),
         updated_at: Set(Utc::now()),
+        ..Default::default()
     };
-    let all = [
-        C::ProposalLed,
-        C::ProposalCosigned,
-        C::ProposalRegistered,
-        C::ProposalKey,
-        C::PieceSubmitted,
-        C::AdoptedNational,
-        C::AdoptedProvincial,
-        C::AdoptedMunicipal,
-        C::AdoptedCounty,
-        C::VisitAttended,
-        C::VisitLeave,
-        C::BriefingReadRate,
-        C::Commendation,
-        C::UpdatedBy,
-        C::UpdatedAt,
-    ];
+    let mut changed = vec![C::UpdatedBy, C::UpdatedAt];
+    for (column, change, _, default) in changes.entries() {
+        row.set(column, change.unwrap_or(default).into());
+        if change.is_some() {
+            changed.push(column);
+        }
+    }
     duty_score_weights::Entity::insert(row)
-        .on_conflict(OnConflict::column(C::OrganizationId).update_columns(all).to_owned())
+        .on_conflict(OnConflict::column(C::OrganizationId).update_columns(changed).to_owned())
         .exec(db)
         .await?;
-    Ok(())
+    Ok(of_org(db, org).await?.0)
 }
 
 #[cfg(test)]
@@ -179,10 +166,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn changes_apply_within_bounds() {
-        let changed = Weights::default().apply(&WeightChanges { visit_leave: Some(-1), ..Default::default() });
-        assert_eq!(changed.ok().map(|w| (w.visit_leave, w.proposal_led)), Some((-1, 5)));
-        let refused = Weights::default().apply(&WeightChanges { commendation: Some(101), ..Default::default() });
-        assert!(refused.is_err());
+    fn changes_are_checked_against_the_bounds() {
+        assert!(WeightChanges { visit_leave: Some(-100), ..Default::default() }.check().is_ok());
+        assert!(WeightChanges { commendation: Some(101), ..Default::default() }.check().is_err());
     }
 }

@@ -376,3 +376,35 @@ async fn a_year_of_duty_counted_scored_ranked_and_exported(backend: Backend) {
     assert_eq!(rows[5][..3], ["3", "欧阳,明", "经济界"]);
 }
 both!(a_year_of_duty_counted_scored_ranked_and_exported);
+
+/// Two clerks of the office change different weights at the same instant, round after
+/// round: both changes stay (a read-merge-write would put back the other's old value).
+async fn two_clerks_change_different_weights_at_once(backend: Backend) {
+    let s = setup(backend, 1).await;
+    let app = &s.app;
+    app.person(&s.office, "13900008888", "第二位工作人员", &s.city, "STAFF").await;
+    let clerk = app.login("13900008888", crate::helpers::PASSWORD).await.access;
+    let q = "mutation($i: DutyScoreWeightsInput!) { setDutyScoreWeights(input: $i) { visitLeave commendation } }";
+    let read = "{ dutyScoreWeights { visitLeave commendation isDefault } }";
+    for round in 0..12 {
+        let (leave, commendation) = (-(round % 7) - 1, 20 + round);
+        let answers = crate::race::together(
+            app,
+            vec![
+                crate::race::request(&s.office, q, json!({ "i": { "visitLeave": leave } })),
+                crate::race::request(&clerk, q, json!({ "i": { "commendation": commendation } })),
+            ],
+        )
+        .await;
+        answers.iter().for_each(|a| {
+            a.data();
+        });
+        let now = app.gql(Some(&s.office), read, json!({})).await;
+        assert_eq!(
+            now.data()["dutyScoreWeights"],
+            json!({ "visitLeave": leave, "commendation": commendation, "isDefault": false }),
+            "round {round}: one clerk's change was lost"
+        );
+    }
+}
+both!(two_clerks_change_different_weights_at_once);
