@@ -84,7 +84,7 @@ async fn main() -> Res<()> {
     admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {DB} WITH (FORCE)")).await?;
     admin.execute_unprepared(&format!("CREATE DATABASE {DB}")).await?;
     let settings = Settings { database_url: format!("{base}/{DB}"), ..Settings::default() };
-    let (db, _) = api::db::connect(&settings).await?;
+    let (db, _) = api::db::connect(&settings, &api::metrics::Metrics::new()).await?;
     let (viewer, sectors) = seed(&db).await?;
     let who = Principal::load(&db, &viewer).await?;
 

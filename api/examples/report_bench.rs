@@ -160,7 +160,7 @@ async fn main() -> Res<()> {
     admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {DB} WITH (FORCE)")).await?;
     admin.execute_unprepared(&format!("CREATE DATABASE {DB}")).await?;
     let settings = Settings { database_url: format!("{base}/{DB}"), ..Settings::default() };
-    let (db, _) = api::db::connect(&settings).await?;
+    let (db, _) = api::db::connect(&settings, &api::metrics::Metrics::new()).await?;
     let year = api::calendar::this_year() - 1;
     let started = Instant::now();
     let viewer = seed(&db, year).await?;

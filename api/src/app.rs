@@ -20,6 +20,7 @@ use crate::{
     http,
     kv::{Kv, MemoryKv, RedisKv},
     live::Broker,
+    metrics::Metrics,
     notifications,
     persisted_queries::PersistedQueries,
     proposals, reminders,
@@ -33,16 +34,18 @@ pub async fn build_state(settings: Settings) -> Result<State, String> {
     if !problems.is_empty() {
         return Err(problems.join("\n"));
     }
-    let (db, queries) = db::connect(&settings).await?;
+    let metrics = Metrics::new();
+    let (db, queries) = db::connect(&settings, &metrics).await?;
     let redis_timeout = Duration::from_millis(settings.redis_timeout_ms.max(1));
     let live = match &settings.redis_url {
-        Some(url) => {
-            Broker::redis(url, &settings.redis_key_prefix, redis_timeout).map_err(|e| format!("REDIS_URL: {e}"))?
-        }
+        Some(url) => Broker::redis(url, &settings.redis_key_prefix, redis_timeout, metrics.clone())
+            .map_err(|e| format!("REDIS_URL: {e}"))?,
         None => Broker::in_process(),
     };
     let kv: Arc<dyn Kv> = match &settings.redis_url {
-        Some(url) => Arc::new(RedisKv::connect(url, redis_timeout).map_err(|e| format!("REDIS_URL: {e}"))?),
+        Some(url) => {
+            Arc::new(RedisKv::connect(url, redis_timeout, metrics.clone()).map_err(|e| format!("REDIS_URL: {e}"))?)
+        }
         None => {
             tracing::warn!(
                 "REDIS_URL is not set: sessions and login limits are kept in this process only; \
@@ -102,6 +105,8 @@ pub async fn build_state(settings: Settings) -> Result<State, String> {
         attachment_owners,
         persisted_queries,
         live,
+        metrics,
+        metrics_addr: std::sync::OnceLock::new(),
         shutdown: crate::shutdown::Shutdown::default(),
     }))
 }
@@ -133,6 +138,25 @@ pub fn introspection_schema(state: &State) -> graphql::IntrospectionSchema {
 pub fn schema(state: &State) -> graphql::AppSchema {
     let limits = limits(&state.settings);
     graphql::builder(&limits).data(state.clone()).finish()
+}
+
+/// The listener of `METRICS_BIND_ADDR` (only `/metrics`), stopping with the main one; its
+/// bound address goes into `state.metrics_addr` (port 0 in tests).
+async fn metrics_server(state: State) -> Result<Option<impl Future<Output = std::io::Result<()>>>, String> {
+    let Some(bind) = state.settings.metrics_bind_addr.clone() else { return Ok(None) };
+    let acceptor =
+        TcpListener::bind(bind.clone()).into_acceptor().await.map_err(|e| format!("METRICS_BIND_ADDR {bind}: {e}"))?;
+    if let Some(addr) = acceptor.local_addr().first().and_then(|a| a.as_socket_addr().copied()) {
+        tracing::info!(%addr, "metrics listening");
+        let _ = state.metrics_addr.set(addr);
+    }
+    let stopping = state.shutdown.clone();
+    Ok(Some(Server::new_with_acceptor(acceptor).run_with_graceful_shutdown(
+        http::metrics_routes(state),
+        // The main server begins the shutdown on the signal.
+        async move { stopping.begun().await },
+        Some(Duration::from_secs(1)),
+    )))
 }
 
 /// Binds, bootstraps an empty database, and returns the bound address with the server
@@ -172,5 +196,12 @@ pub async fn spawn(
         },
         Some(grace),
     );
-    Ok((addr, state, server))
+    let metrics = metrics_server(state.clone()).await?;
+    let both = async move {
+        match metrics {
+            Some(metrics) => tokio::try_join!(server, metrics).map(|_| ()),
+            None => server.await,
+        }
+    };
+    Ok((addr, state, both))
 }

@@ -89,6 +89,8 @@ const KEYS: &[&str] = &[
     "LIVE_SESSION_CHECK_SECS",
     "LIVE_MAX_SUBSCRIPTIONS",
     "SHUTDOWN_GRACE_SECS",
+    "METRICS_BIND_ADDR",
+    "METRICS_TOKEN",
 ];
 
 /// Where uploaded files are kept.
@@ -242,6 +244,14 @@ pub struct Settings {
     /// before the process exits anyway. Keep it below the orchestrator's kill timeout
     /// (Docker and systemd: 10 s and 90 s by default; Kubernetes: 30 s).
     pub shutdown_grace_secs: u64,
+    /// A second listen address that serves only `/metrics`, without a token: one the load
+    /// balancer does not forward (e.g. `127.0.0.1:9100`, or the pod's own port).
+    #[serde(deserialize_with = "lossy::opt_string")]
+    pub metrics_bind_addr: Option<String>,
+    /// Serves `/metrics` on the main address to a scraper that sends `Authorization:
+    /// Bearer <token>`. Without either setting there is no `/metrics`.
+    #[serde(deserialize_with = "lossy::opt_secret")]
+    pub metrics_token: Option<SecretString>,
 }
 
 impl Default for Settings {
@@ -316,6 +326,8 @@ impl Default for Settings {
             live_session_check_secs: 30,
             live_max_subscriptions: 16,
             shutdown_grace_secs: 25,
+            metrics_bind_addr: None,
+            metrics_token: None,
         }
     }
 }
@@ -476,6 +488,9 @@ impl Settings {
         }
         if self.push_max_attempts == 0 {
             problems.push("PUSH_MAX_ATTEMPTS must be at least 1".into());
+        }
+        if self.metrics_token.as_ref().is_some_and(|t| t.expose_secret().len() < 16) {
+            problems.push("METRICS_TOKEN must be at least 16 characters (a scraper's secret)".into());
         }
         if self.app_env == AppEnv::Production {
             if self.redis_url.is_none() {

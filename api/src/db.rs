@@ -27,7 +27,10 @@ impl QueryCounter {
     }
 }
 
-pub async fn connect(settings: &Settings) -> Result<(DatabaseConnection, QueryCounter), String> {
+pub async fn connect(
+    settings: &Settings,
+    metrics: &crate::metrics::Metrics,
+) -> Result<(DatabaseConnection, QueryCounter), String> {
     let mut opts = ConnectOptions::new(settings.database_url.clone());
     opts.max_connections(settings.database_max_connections)
         .acquire_timeout(Duration::from_millis(settings.database_acquire_timeout_ms.max(1)))
@@ -43,8 +46,10 @@ pub async fn connect(settings: &Settings) -> Result<(DatabaseConnection, QueryCo
     migrate(&db, settings).await?;
     let counter = QueryCounter::default();
     let count = counter.0.clone();
-    db.set_metric_callback(move |_| {
+    let metrics = metrics.clone();
+    db.set_metric_callback(move |info| {
         count.fetch_add(1, Ordering::Relaxed);
+        metrics.statement(info.elapsed, info.failed);
     });
     Ok((db, counter))
 }

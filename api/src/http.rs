@@ -39,12 +39,54 @@ pub fn routes(state: State, schema: AppSchema, introspection: IntrospectionSchem
         .at("/exports/duty-records/:file", get(crate::duty::export::duty_records_csv))
         .at("/healthz", get(healthz))
         .at("/readyz", get(readyz))
-        .data(state)
+        .at("/metrics", get(metrics_with_token))
+        .data(state.clone())
         .data(schema)
         .data(introspection)
         .with_if(cors.is_some(), cors.unwrap_or_default())
         .with(security_headers)
-        .with(crate::request_log::RequestLog)
+        .with(crate::request_log::RequestLog(state.metrics.clone()))
+}
+
+/// What the separate metrics address (`METRICS_BIND_ADDR`) serves: `/metrics` alone, with
+/// no token (the address is the protection) and nothing else of the API.
+pub fn metrics_routes(state: State) -> impl poem::Endpoint {
+    Route::new().at("/metrics", get(metrics)).data(state)
+}
+
+#[handler]
+async fn metrics(state: Data<&State>) -> Response {
+    scrape(&state)
+}
+
+fn scrape(state: &State) -> Response {
+    Response::builder()
+        .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
+        .body(state.metrics.render(&state.db))
+}
+
+/// Compares the digests, not the texts: how long the comparison takes then tells nothing
+/// about how much of the token a guess got right.
+fn same_secret(sent: &str, expected: &str) -> bool {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(sent.as_bytes()) == Sha256::digest(expected.as_bytes())
+}
+
+/// `/metrics` on the main address: only with `METRICS_TOKEN` set, and only to a scraper
+/// that sends it; otherwise the path does not exist (404), as for any unknown path.
+#[handler]
+async fn metrics_with_token(req: &Request, state: Data<&State>) -> Response {
+    let Some(token) = &state.settings.metrics_token else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let sent = req.header(header::AUTHORIZATION).and_then(|h| h.strip_prefix("Bearer ")).unwrap_or_default();
+    if !same_secret(sent, secrecy::ExposeSecret::expose_secret(token)) {
+        return Response::builder()
+            .status(StatusCode::UNAUTHORIZED)
+            .header(header::WWW_AUTHENTICATE, "Bearer realm=\"metrics\"")
+            .finish();
+    }
+    scrape(&state)
 }
 
 fn compression() -> Compression {
@@ -94,6 +136,8 @@ pub fn refuse(status: StatusCode, err: &AppError) -> Response {
     if status == StatusCode::UNAUTHORIZED {
         response.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
     }
+    // For the request's log line and `/metrics`: refused before the schema ran.
+    response.extensions_mut().insert(crate::request_log::RefusedWith(err.code().as_str()));
     response
 }
 
@@ -307,8 +351,8 @@ async fn execute(
     };
     // What the audit log needs of the request (a few hundred bytes), looked at after it ran
     // only when it may matter: a mutation, or a refusal.
-    let (query, operation, variables) =
-        (request.query.clone(), request.operation_name.clone(), request.variables.clone());
+    let operation = operation_name(&mut request);
+    let (query, variables) = (request.query.clone(), request.variables.clone());
     // The introspection query nests deeper than ordinary queries may: it runs on the twin
     // schema whose depth limit allows it (`graphql::is_introspection`).
     let schema: &AppSchema =
@@ -332,7 +376,7 @@ async fn execute(
             },
         );
         slot.set(crate::request_log::Outcome {
-            operation: operation.clone().or_else(|| Some("(anonymous)".into())),
+            operation: operation.clone(),
             user: sender.viewer.as_ref().map(|v| v.user_id),
             code: Some(code),
         });
@@ -340,6 +384,22 @@ async fn execute(
     let mut response = transport::respond(format, response);
     admitted.decorate(&mut response);
     response
+}
+
+/// The operation's name, for the log line and `/metrics`: as the client sent it, or else
+/// the name of the document's only operation (`query Feed { … }` sent without
+/// `operationName`, as most clients do). The document is parsed already (the limits).
+fn operation_name(request: &mut async_graphql::Request) -> Option<String> {
+    use async_graphql::parser::types::DocumentOperations;
+    if let Some(name) = &request.operation_name {
+        return Some(name.clone());
+    }
+    match &request.parsed_query().ok()?.operations {
+        DocumentOperations::Multiple(operations) if operations.len() == 1 => {
+            operations.keys().next().map(ToString::to_string)
+        }
+        _ => None,
+    }
 }
 
 /// Headers a browser only sends after a CORS preflight: an HTML form on another site can

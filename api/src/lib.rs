@@ -28,6 +28,7 @@ pub mod limits;
 pub mod live;
 pub mod members;
 pub mod messages;
+pub mod metrics;
 pub mod notifications;
 pub mod organizations;
 pub mod outbox;

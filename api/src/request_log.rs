@@ -13,6 +13,8 @@ use poem::{Endpoint, IntoResponse, Middleware, Request, Response, http::HeaderVa
 use tracing::Instrument;
 use uuid::Uuid;
 
+use crate::metrics::Metrics;
+
 pub const HEADER: &str = "x-request-id";
 
 /// What the GraphQL side learns about a request, for its log line.
@@ -23,6 +25,11 @@ pub struct Outcome {
     /// `OK`, or the first error's `extensions.code`.
     pub code: Option<String>,
 }
+
+/// The code of a request refused before the schema ran (a bad token, a spent budget, a
+/// store that is down), left on the response by `http::refuse`.
+#[derive(Debug, Clone, Copy)]
+pub struct RefusedWith(pub &'static str);
 
 /// Shared between the middleware and the handler through the request's extensions.
 #[derive(Debug, Default, Clone)]
@@ -46,18 +53,20 @@ fn usable(id: &str) -> bool {
     !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
 }
 
-pub struct RequestLog;
+/// The log line, and the request's count and duration in `/metrics` (GraphQL requests).
+pub struct RequestLog(pub Metrics);
 
 impl<E: Endpoint> Middleware<E> for RequestLog {
     type Output = RequestLogEndpoint<E>;
 
     fn transform(&self, inner: E) -> Self::Output {
-        RequestLogEndpoint { inner }
+        RequestLogEndpoint { inner, metrics: self.0.clone() }
     }
 }
 
 pub struct RequestLogEndpoint<E> {
     inner: E,
+    metrics: Metrics,
 }
 
 impl<E: Endpoint> Endpoint for RequestLogEndpoint<E> {
@@ -81,8 +90,16 @@ impl<E: Endpoint> Endpoint for RequestLogEndpoint<E> {
         if let Ok(value) = HeaderValue::from_str(&id) {
             response.headers_mut().insert(HEADER, value);
         }
-        let outcome = slot.take();
+        let mut outcome = slot.take();
+        if outcome.code.is_none()
+            && let Some(RefusedWith(code)) = response.extensions().get::<RefusedWith>()
+        {
+            outcome.code = Some((*code).to_owned());
+        }
         let status = response.status().as_u16();
+        if let Some(code) = &outcome.code {
+            self.metrics.request(outcome.operation.as_deref(), code, started.elapsed());
+        }
         let duration_ms = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX) as f64 / 1000.0;
         span.in_scope(|| {
             tracing::info!(
@@ -92,7 +109,7 @@ impl<E: Endpoint> Endpoint for RequestLogEndpoint<E> {
                 path,
                 status,
                 duration_ms,
-                operation = outcome.operation.as_deref(),
+                operation = outcome.operation.as_deref().or(outcome.code.is_some().then_some("(anonymous)")),
                 user = outcome.user.map(|u| u.to_string()),
                 code = outcome.code.as_deref(),
                 "request"

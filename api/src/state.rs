@@ -36,6 +36,10 @@ pub struct AppState {
     pub persisted_queries: PersistedQueries,
     /// Signals to live subscriptions in every process (Redis pub/sub, or this process).
     pub live: Broker,
+    /// What `/metrics` shows.
+    pub metrics: crate::metrics::Metrics,
+    /// Where `METRICS_BIND_ADDR` was bound, once it is.
+    pub metrics_addr: std::sync::OnceLock<std::net::SocketAddr>,
     /// Set when the process starts stopping (SIGTERM, SIGINT): sockets close, work winds down.
     pub shutdown: crate::shutdown::Shutdown,
 }

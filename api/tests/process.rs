@@ -492,10 +492,22 @@ fn redis_refused_and_hung() {
     let dir = scratch();
     let url = format!("sqlite://{}?mode=rwc", dir.join("db.sqlite").display());
     let mut redis = Redis::start(&dir);
-    let mut server = Process::start_with(&dir, &url, "server", &[("REDIS_URL", redis.url())]);
+    let metrics = format!("127.0.0.1:{}", free_port());
+    let mut server = Process::start_with(
+        &dir,
+        &url,
+        "server",
+        &[("REDIS_URL", redis.url()), ("METRICS_BIND_ADDR", metrics.clone())],
+    );
     server.ready().unwrap();
     let token = server.login();
     assert_eq!(status_of(&server.me(&token).0), "200");
+    let redis_errors = || {
+        let scraped = http(&metrics, "GET /metrics HTTP/1.1", &[], b"");
+        let line = body_of(&scraped).lines().find(|l| l.starts_with("cppcc_redis_errors_total{component=\"store\"}"));
+        line.and_then(|l| l.rsplit(' ').next()?.parse::<f64>().ok()).unwrap_or(0.0)
+    };
+    assert_eq!(redis_errors(), 0.0, "no Redis error while Redis is up");
     // `everysec`: let the append-only file catch up with the sign-in.
     std::thread::sleep(Duration::from_millis(1500));
 
@@ -503,6 +515,13 @@ fn redis_refused_and_hung() {
     redis.stop();
     let (answer, took) = server.me(&token);
     assert_unavailable(&answer, took, "Redis stopped");
+    assert!(redis_errors() >= 1.0, "/metrics counts the Redis errors");
+    let scraped = http(&metrics, "GET /metrics HTTP/1.1", &[], b"");
+    assert!(
+        body_of(&scraped)
+            .contains("cppcc_graphql_requests_total{operation=\"anonymous\",code=\"SERVICE_UNAVAILABLE\"}"),
+        "the outage is counted by its code: {scraped}"
+    );
     let (ready, took) = server.readyz();
     assert_eq!(status_of(&ready), "503", "{ready}");
     assert!(took < Duration::from_secs(1), "/readyz took {took:?}");

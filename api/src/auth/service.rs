@@ -61,6 +61,12 @@ fn pick_membership(list: Vec<membership::Model>, wanted: Option<Uuid>) -> AppRes
 }
 
 pub async fn login(state: &AppState, input: LoginInput, ip: &str) -> AppResult<Issued> {
+    let answered = check_login(state, input, ip).await;
+    state.metrics.login(answered.as_ref().map_or_else(|e| e.code().as_str(), |_| "OK"));
+    answered
+}
+
+async fn check_login(state: &AppState, input: LoginInput, ip: &str) -> AppResult<Issued> {
     let phone = phone::normalize(&input.phone, "phone")?;
     // Counted before the password is looked at, so a burst cannot outrun the limit.
     let attempt = state.limiter.begin(&phone, ip).await?;

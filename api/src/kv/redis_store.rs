@@ -6,10 +6,13 @@ use async_trait::async_trait;
 use redis::{Script, aio::ConnectionManager};
 
 use super::{Kv, KvError, KvResult, Spent, Taken};
+use crate::metrics::{Metrics, RedisPart};
 
 #[derive(Clone)]
 pub struct RedisKv {
     conn: ConnectionManager,
+    /// Counts the commands that failed (`cppcc_redis_errors_total{component="store"}`).
+    metrics: Metrics,
 }
 
 fn err(e: redis::RedisError) -> KvError {
@@ -96,10 +99,15 @@ impl RedisKv {
     /// Redis is down comes up, answers `/readyz` 503, and is ready once Redis is. Every
     /// connection attempt and every command is bounded by `timeout`, so a Redis that stops
     /// answering fails the requests that need it within a second instead of holding them.
-    pub fn connect(url: &str, timeout: Duration) -> KvResult<Self> {
+    pub fn connect(url: &str, timeout: Duration, metrics: Metrics) -> KvResult<Self> {
         let client = redis::Client::open(url).map_err(err)?;
         let conn = ConnectionManager::new_lazy_with_config(client, manager_config(timeout)).map_err(err)?;
-        Ok(Self { conn })
+        Ok(Self { conn, metrics })
+    }
+
+    fn failed(&self, e: redis::RedisError) -> KvError {
+        self.metrics.redis_error(RedisPart::Store);
+        err(e)
     }
 }
 
@@ -122,7 +130,7 @@ fn ms_to_secs(ms: i64) -> u64 {
 impl Kv for RedisKv {
     async fn hash_get_all(&self, key: &str) -> KvResult<HashMap<String, String>> {
         let mut conn = self.conn.clone();
-        redis::cmd("HGETALL").arg(key).query_async(&mut conn).await.map_err(err)
+        redis::cmd("HGETALL").arg(key).query_async(&mut conn).await.map_err(|e| self.failed(e))
     }
 
     async fn hash_get_all_many(&self, keys: &[String]) -> KvResult<Vec<HashMap<String, String>>> {
@@ -134,12 +142,12 @@ impl Kv for RedisKv {
         for key in keys {
             pipe.cmd("HGETALL").arg(key);
         }
-        pipe.query_async(&mut conn).await.map_err(err)
+        pipe.query_async(&mut conn).await.map_err(|e| self.failed(e))
     }
 
     async fn hash_incr(&self, key: &str, field: &str, by: i64) -> KvResult<i64> {
         let mut conn = self.conn.clone();
-        redis::cmd("HINCRBY").arg(key).arg(field).arg(by).query_async(&mut conn).await.map_err(err)
+        redis::cmd("HINCRBY").arg(key).arg(field).arg(by).query_async(&mut conn).await.map_err(|e| self.failed(e))
     }
 
     async fn hash_set(&self, key: &str, fields: &[(&str, String)], ttl: Option<Duration>) -> KvResult<()> {
@@ -153,7 +161,7 @@ impl Kv for RedisKv {
         if ttl.is_some() {
             pipe.cmd("PEXPIRE").arg(key).arg(ttl_ms(ttl)).ignore();
         }
-        pipe.query_async::<()>(&mut conn).await.map_err(err)
+        pipe.query_async::<()>(&mut conn).await.map_err(|e| self.failed(e))
     }
 
     async fn hash_set_if(
@@ -171,7 +179,7 @@ impl Kv for RedisKv {
         for (k, v) in fields {
             call.arg(*k).arg(v);
         }
-        let done: i64 = call.invoke_async(&mut conn).await.map_err(err)?;
+        let done: i64 = call.invoke_async(&mut conn).await.map_err(|e| self.failed(e))?;
         Ok(done == 1)
     }
 
@@ -180,7 +188,7 @@ impl Kv for RedisKv {
             return Ok(());
         }
         let mut conn = self.conn.clone();
-        redis::cmd("DEL").arg(keys).query_async::<()>(&mut conn).await.map_err(err)
+        redis::cmd("DEL").arg(keys).query_async::<()>(&mut conn).await.map_err(|e| self.failed(e))
     }
 
     async fn set_add(&self, key: &str, member: &str, ttl: Option<Duration>) -> KvResult<()> {
@@ -190,7 +198,7 @@ impl Kv for RedisKv {
         if ttl.is_some() {
             pipe.cmd("PEXPIRE").arg(key).arg(ttl_ms(ttl)).ignore();
         }
-        pipe.query_async::<()>(&mut conn).await.map_err(err)
+        pipe.query_async::<()>(&mut conn).await.map_err(|e| self.failed(e))
     }
 
     async fn set_remove(&self, key: &str, members: &[String]) -> KvResult<()> {
@@ -198,12 +206,12 @@ impl Kv for RedisKv {
             return Ok(());
         }
         let mut conn = self.conn.clone();
-        redis::cmd("SREM").arg(key).arg(members).query_async::<()>(&mut conn).await.map_err(err)
+        redis::cmd("SREM").arg(key).arg(members).query_async::<()>(&mut conn).await.map_err(|e| self.failed(e))
     }
 
     async fn set_members(&self, key: &str) -> KvResult<Vec<String>> {
         let mut conn = self.conn.clone();
-        redis::cmd("SMEMBERS").arg(key).query_async(&mut conn).await.map_err(err)
+        redis::cmd("SMEMBERS").arg(key).query_async(&mut conn).await.map_err(|e| self.failed(e))
     }
 
     async fn incr_in_window(&self, key: &str, window: Duration) -> KvResult<(u64, u64)> {
@@ -213,14 +221,20 @@ impl Kv for RedisKv {
             .arg(ttl_ms(Some(window)))
             .invoke_async(&mut conn)
             .await
-            .map_err(err)?;
+            .map_err(|e| self.failed(e))?;
         Ok((u64::try_from(count).unwrap_or(0), ms_to_secs(left)))
     }
 
     async fn counter(&self, key: &str) -> KvResult<(u64, u64)> {
         let mut conn = self.conn.clone();
-        let (count, left): (Option<u64>, i64) =
-            redis::pipe().cmd("GET").arg(key).cmd("PTTL").arg(key).query_async(&mut conn).await.map_err(err)?;
+        let (count, left): (Option<u64>, i64) = redis::pipe()
+            .cmd("GET")
+            .arg(key)
+            .cmd("PTTL")
+            .arg(key)
+            .query_async(&mut conn)
+            .await
+            .map_err(|e| self.failed(e))?;
         Ok((count.unwrap_or(0), ms_to_secs(left)))
     }
 
@@ -238,7 +252,7 @@ impl Kv for RedisKv {
         for (_, limit) in counters {
             call.arg(*limit);
         }
-        let (counted, wait_ms): (i64, i64) = call.invoke_async(&mut conn).await.map_err(err)?;
+        let (counted, wait_ms): (i64, i64) = call.invoke_async(&mut conn).await.map_err(|e| self.failed(e))?;
         Ok(if counted == 1 { Taken::Counted } else { Taken::Full { retry_after_secs: ms_to_secs(wait_ms).max(1) } })
     }
 
@@ -256,7 +270,7 @@ impl Kv for RedisKv {
         for (_, limit) in counters {
             call.arg(*limit);
         }
-        let out: Vec<i64> = call.invoke_async(&mut conn).await.map_err(err)?;
+        let out: Vec<i64> = call.invoke_async(&mut conn).await.map_err(|e| self.failed(e))?;
         let granted = out.first() == Some(&1);
         let counters = out
             .get(1..)
@@ -269,12 +283,12 @@ impl Kv for RedisKv {
 
     async fn decr_counter(&self, key: &str) -> KvResult<()> {
         let mut conn = self.conn.clone();
-        Script::new(DECR_COUNTER).key(key).invoke_async::<i64>(&mut conn).await.map(|_| ()).map_err(err)
+        Script::new(DECR_COUNTER).key(key).invoke_async::<i64>(&mut conn).await.map(|_| ()).map_err(|e| self.failed(e))
     }
 
     async fn ping(&self) -> KvResult<()> {
         let mut conn = self.conn.clone();
-        redis::cmd("PING").query_async::<String>(&mut conn).await.map(|_| ()).map_err(err)
+        redis::cmd("PING").query_async::<String>(&mut conn).await.map(|_| ()).map_err(|e| self.failed(e))
     }
 
     fn backend(&self) -> &'static str {

@@ -14,6 +14,8 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
+use crate::metrics::{Metrics, RedisPart};
+
 /// Signals kept for slow subscribers before they are told to resync instead.
 const BACKLOG: usize = 1024;
 
@@ -52,6 +54,7 @@ pub struct Broker {
 struct Publisher {
     conn: redis::aio::ConnectionManager,
     channel: String,
+    metrics: Metrics,
 }
 
 impl Broker {
@@ -63,15 +66,15 @@ impl Broker {
     /// Signals go through Redis to every process with the same key prefix, this one
     /// included (it hears its own signals back from Redis, so there is one path).
     /// Connects on first use, like the session store: Redis may come after the process.
-    pub fn redis(url: &str, prefix: &str, timeout: std::time::Duration) -> Result<Self, String> {
+    pub fn redis(url: &str, prefix: &str, timeout: Duration, metrics: Metrics) -> Result<Self, String> {
         let client = redis::Client::open(url).map_err(|e| e.to_string())?;
         let config = crate::kv::redis_manager_config(timeout);
         let conn =
             redis::aio::ConnectionManager::new_lazy_with_config(client.clone(), config).map_err(|e| e.to_string())?;
         let channel = format!("{prefix}live");
         let local = broadcast::channel(BACKLOG).0;
-        tokio::spawn(listen(client, channel.clone(), local.clone()));
-        Ok(Self { local, redis: Some(Publisher { conn, channel }) })
+        tokio::spawn(listen(client, channel.clone(), local.clone(), metrics.clone()));
+        Ok(Self { local, redis: Some(Publisher { conn, channel, metrics }) })
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Signal>> {
@@ -93,6 +96,7 @@ impl Broker {
                 let sent: redis::RedisResult<i64> =
                     redis::cmd("PUBLISH").arg(&p.channel).arg(payload).query_async(&mut conn).await;
                 if let Err(e) = sent {
+                    p.metrics.redis_error(RedisPart::PubSub);
                     tracing::warn!(error = %e, "live signal not published");
                 }
             }
@@ -103,7 +107,7 @@ impl Broker {
 /// Holds the Redis subscription for the life of the process, reconnecting with a growing
 /// pause; after each (re)connection subscribers resync, since signals sent while it was
 /// down are gone.
-async fn listen(client: redis::Client, channel: String, local: broadcast::Sender<Arc<Signal>>) {
+async fn listen(client: redis::Client, channel: String, local: broadcast::Sender<Arc<Signal>>, metrics: Metrics) {
     use futures_util::StreamExt;
     let mut pause = Duration::from_millis(100);
     loop {
@@ -127,6 +131,7 @@ async fn listen(client: redis::Client, channel: String, local: broadcast::Sender
             },
             Err(e) => tracing::warn!(error = %e, "live signal connection failed; retrying"),
         }
+        metrics.redis_error(RedisPart::PubSub);
         tokio::time::sleep(pause).await;
         pause = (pause * 2).min(Duration::from_secs(5));
     }

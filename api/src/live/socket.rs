@@ -78,6 +78,7 @@ pub fn protocol(header: Option<&str>) -> Option<WebSocketProtocols> {
 }
 
 async fn serve(socket: WebSocketStream, protocol: WebSocketProtocols, state: State, schema: AppSchema, ip: String) {
+    let _open = state.metrics.socket_opened();
     let (mut sink, incoming) = socket.split();
     let incoming = incoming
         .take_while(|m| future::ready(m.is_ok()))

@@ -20,6 +20,7 @@ use sea_orm::{
 };
 
 use super::recipients;
+use crate::metrics::Metrics;
 use crate::{
     db,
     error::AppResult,
@@ -52,7 +53,7 @@ pub fn spawn(state: State) -> tokio::task::JoinHandle<()> {
 /// each event reached (what the background task does each tick; `api dispatch-events`
 /// calls it to be done now). Returns how many events it handled.
 pub async fn deliver(state: &State) -> AppResult<usize> {
-    drain(&state.db, Some(&state.live)).await
+    drain(&state.db, Some((&state.live, &state.metrics))).await
 }
 
 /// `deliver` without the live signals: for tests that only look at inboxes.
@@ -60,12 +61,15 @@ pub async fn run_until_idle(db: &DatabaseConnection) -> AppResult<usize> {
     drain(db, None).await
 }
 
-async fn drain(db: &DatabaseConnection, live: Option<&Broker>) -> AppResult<usize> {
+async fn drain(db: &DatabaseConnection, live: Option<(&Broker, &Metrics)>) -> AppResult<usize> {
     let mut total = 0;
     loop {
-        let (done, signals) = pass(db).await?;
+        let Pass { events: done, signals, fanned_out } = claim(db).await?;
         // After the commit: a subscriber that reads on the signal finds the rows.
-        if let Some(live) = live {
+        if let Some((live, metrics)) = live {
+            for (kind, notified) in fanned_out {
+                metrics.fanned_out(&kind, notified);
+            }
             for signal in signals {
                 live.publish(signal).await;
             }
@@ -82,6 +86,18 @@ async fn drain(db: &DatabaseConnection, live: Option<&Broker>) -> AppResult<usiz
 /// whose badge numbers may have moved without a notice (the person who took the step, the
 /// readers of a withdrawn briefing).
 pub async fn pass(db: &DatabaseConnection) -> AppResult<(usize, Vec<Signal>)> {
+    claim(db).await.map(|p| (p.events, p.signals))
+}
+
+/// What one claim did.
+struct Pass {
+    events: usize,
+    signals: Vec<Signal>,
+    /// Each handled event (`briefing.PUBLISHED`) and how many people it notified (for `/metrics`).
+    fanned_out: Vec<(String, usize)>,
+}
+
+async fn claim(db: &DatabaseConnection) -> AppResult<Pass> {
     // Nothing pending is the common case: answer it without a write transaction.
     let pending = outbox::Entity::find()
         .select_only()
@@ -92,7 +108,7 @@ pub async fn pass(db: &DatabaseConnection) -> AppResult<(usize, Vec<Signal>)> {
         .one(db)
         .await?;
     if pending.is_none() {
-        return Ok((0, Vec::new()));
+        return Ok(Pass { events: 0, signals: Vec::new(), fanned_out: Vec::new() });
     }
     let txn = db::write(db).await?;
     let mut claim = outbox::Entity::find()
@@ -104,6 +120,7 @@ pub async fn pass(db: &DatabaseConnection) -> AppResult<(usize, Vec<Signal>)> {
     }
     let events = claim.all(&txn).await?;
     let mut signals = Vec::new();
+    let mut fanned_out = Vec::new();
     let mut touched = Vec::new();
     for event in &events {
         // Each event in a savepoint: one that cannot be handled (a bug, a subject gone) is
@@ -113,6 +130,7 @@ pub async fn pass(db: &DatabaseConnection) -> AppResult<(usize, Vec<Signal>)> {
             Ok(users) => {
                 touched.extend(recipients::badge_moved(&one, event).await?);
                 one.commit().await?;
+                fanned_out.push((format!("{}.{}", event.subject_type, event.kind), users.len()));
                 if !users.is_empty() {
                     signals.push(Signal::Notified { event: event.id, users });
                 }
@@ -136,5 +154,5 @@ pub async fn pass(db: &DatabaseConnection) -> AppResult<(usize, Vec<Signal>)> {
     if !touched.is_empty() {
         signals.push(Signal::Counts { users: touched });
     }
-    Ok((events.len(), signals))
+    Ok(Pass { events: events.len(), signals, fanned_out })
 }

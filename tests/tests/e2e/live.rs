@@ -29,7 +29,7 @@ enum Frame {
 
 /// A client socket; messages of one subscription that arrive while the test waits for
 /// another's are kept for later.
-struct Socket(WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>, Vec<Value>);
+pub(crate) struct Socket(WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>, Vec<Value>);
 
 impl Socket {
     async fn open(base: &str, protocol: &str) -> Self {
@@ -42,7 +42,7 @@ impl Socket {
     }
 
     /// A socket past `connection_init`, as `token`.
-    async fn signed_in(base: &str, token: &str) -> Self {
+    pub(crate) async fn signed_in(base: &str, token: &str) -> Self {
         let mut s = Self::open(base, "graphql-transport-ws").await;
         s.send(json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } })).await;
         match s.next(Duration::from_secs(5)).await {
@@ -136,7 +136,7 @@ async fn live_app(backend: Backend) -> TestApp {
 }
 
 /// A member of the admin's organization, signed in; `sector` puts them in one.
-async fn member(app: &TestApp, admin: &str, phone: &str, sector: Option<&str>) -> String {
+pub(crate) async fn member(app: &TestApp, admin: &str, phone: &str, sector: Option<&str>) -> String {
     let org = app.current_org(admin).await;
     let user = app.create_user(admin, phone, &format!("委员{}", &phone[7..])).await;
     let extra = sector.map_or(json!({}), |s| json!({ "sectorId": s }));
@@ -144,7 +144,7 @@ async fn member(app: &TestApp, admin: &str, phone: &str, sector: Option<&str>) -
     app.login(phone, PASSWORD).await.access
 }
 
-async fn publish_briefing(base: &str, app: &TestApp, admin: &str, title: &str, audience: Value) -> String {
+pub(crate) async fn publish_briefing(base: &str, app: &TestApp, admin: &str, title: &str, audience: Value) -> String {
     let gql = |query: &'static str, variables: Value| {
         let body = json!({ "query": query, "variables": variables }).to_string();
         app.http

@@ -25,6 +25,7 @@ mod integrity_visits;
 mod limits;
 mod live;
 mod members;
+mod metrics;
 mod notification_events;
 mod notifications;
 mod personal_data;
