@@ -44,6 +44,7 @@ pub mod shutdown;
 pub mod sql;
 pub mod state;
 pub mod suggestions;
+pub mod telemetry;
 pub mod transition;
 pub mod transport;
 pub mod validate;

@@ -4,7 +4,6 @@ use std::process::ExitCode;
 
 use api::{app, config::Settings, demo, graphql};
 use clap::{Parser, Subcommand};
-use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
 #[command(about = "政协委员履职平台 API server")]
@@ -38,26 +37,6 @@ enum Command {
     },
 }
 
-/// `LOG_FORMAT=json` (the default with `APP_ENV=production`): one JSON object per line, for
-/// a log collector; `text` otherwise, readable, without colour codes when the output is not
-/// a terminal (a file, journald, a pipe). Read from the environment, not the settings: the
-/// settings' own problems must be logged.
-fn init_logging() {
-    use std::io::IsTerminal;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
-    let production = std::env::var("APP_ENV").is_ok_and(|e| e.eq_ignore_ascii_case("production"));
-    let json = match std::env::var("LOG_FORMAT") {
-        Ok(format) => format.eq_ignore_ascii_case("json"),
-        Err(_) => production,
-    };
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
-    if json {
-        builder.json().flatten_event(true).with_current_span(false).with_span_list(false).init();
-    } else {
-        builder.with_ansi(std::io::stdout().is_terminal()).init();
-    }
-}
-
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -73,11 +52,12 @@ async fn main() -> ExitCode {
             }
         };
     }
-    init_logging();
+    let telemetry = api::telemetry::init();
     let settings = match Settings::load() {
         Ok(s) => s,
         Err(e) => {
             eprintln!("{e}");
+            telemetry.shutdown();
             return ExitCode::FAILURE;
         }
     };
@@ -89,6 +69,7 @@ async fn main() -> ExitCode {
         Some(Command::Healthcheck) => healthcheck(&settings),
         _ => serve(settings).await,
     };
+    telemetry.shutdown();
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -81,7 +81,18 @@ impl<E: Endpoint> Endpoint for RequestLogEndpoint<E> {
         req.extensions_mut().insert(slot.clone());
         let (method, path) = (req.method().to_string(), req.uri().path().to_owned());
         let started = Instant::now();
-        let span = tracing::info_span!("request", request_id = %id);
+        // The fields filled in below are for the trace of the request (OTLP, when on).
+        let span = tracing::info_span!(
+            "request",
+            request_id = %id,
+            http.method = %method,
+            http.path = %path,
+            http.status = tracing::field::Empty,
+            graphql.operation = tracing::field::Empty,
+            graphql.code = tracing::field::Empty,
+            user = tracing::field::Empty,
+        );
+        crate::telemetry::continue_trace(&span, req.headers());
         let result = self.inner.call(req).instrument(span.clone()).await;
         let mut response = match result {
             Ok(r) => r.into_response(),
@@ -101,6 +112,16 @@ impl<E: Endpoint> Endpoint for RequestLogEndpoint<E> {
             self.metrics.request(outcome.operation.as_deref(), code, started.elapsed());
         }
         let duration_ms = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX) as f64 / 1000.0;
+        span.record("http.status", status);
+        if let Some(operation) = &outcome.operation {
+            span.record("graphql.operation", operation.as_str());
+        }
+        if let Some(code) = &outcome.code {
+            span.record("graphql.code", code.as_str());
+        }
+        if let Some(user) = outcome.user {
+            span.record("user", tracing::field::display(user));
+        }
         span.in_scope(|| {
             tracing::info!(
                 target: "request",

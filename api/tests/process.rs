@@ -48,6 +48,8 @@ impl Process {
             .current_dir(dir)
             .env_remove("REDIS_URL")
             .env_remove("CONFIG_FILE")
+            .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
+            .env_remove("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
             .env("APP_ENV", "development")
             .env("DATABASE_URL", database_url)
             .env("BIND_ADDR", &addr)
@@ -730,4 +732,106 @@ fn a_json_line_per_request_with_its_id_and_operation() {
     assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
     let _ = std::fs::remove_dir_all(&dir);
     let _ = std::fs::remove_dir_all(&dir2);
+}
+
+/// A stand-in OpenTelemetry collector: answers every OTLP/HTTP request 200 and keeps the
+/// paths and bodies it received.
+/// What the stand-in collector received: each request's path and body.
+type Received = std::sync::Arc<std::sync::Mutex<Vec<(String, Vec<u8>)>>>;
+
+fn collector() -> (String, Received) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let received = Received::default();
+    let keep = received.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 8192];
+            // Head, then as many bytes as content-length says.
+            let (head_len, length) = loop {
+                let Ok(n) = stream.read(&mut chunk) else { break (0, 0) };
+                if n == 0 {
+                    break (0, 0);
+                }
+                buf.extend_from_slice(&chunk[..n]);
+                if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                    let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+                    let length = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0)))
+                        .unwrap_or(0);
+                    break (end + 4, length);
+                }
+            };
+            while head_len > 0 && buf.len() < head_len + length {
+                let Ok(n) = stream.read(&mut chunk) else { break };
+                if n == 0 {
+                    break;
+                }
+                buf.extend_from_slice(&chunk[..n]);
+            }
+            let path = String::from_utf8_lossy(&buf).split(' ').nth(1).unwrap_or_default().to_owned();
+            keep.lock().unwrap().push((path, buf.get(head_len..).unwrap_or_default().to_vec()));
+            let _ = stream.write_all(
+                b"HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+            );
+        }
+    });
+    (addr, received)
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// `OTEL_EXPORTER_OTLP_ENDPOINT` set: each request's span reaches the collector over
+/// OTLP/HTTP with its id, operation and outcome, continuing the caller's `traceparent`; what
+/// is still queued at SIGTERM is sent before the process exits.
+#[test]
+fn traces_go_to_an_otlp_collector_when_configured() {
+    let (collector, received) = collector();
+    let dir = scratch();
+    let url = format!("sqlite://{}?mode=rwc", dir.join("db.sqlite").display());
+    let env = [
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", format!("http://{collector}")),
+        ("OTEL_SERVICE_NAME", "cppcc-api-under-test".to_owned()),
+        // Longer than the test: only the flush at the stop can send the spans.
+        ("OTEL_BSP_SCHEDULE_DELAY", "600000".to_owned()),
+    ];
+    let mut server = Process::start_with(&dir, &url, "server", &env);
+    server.ready().unwrap();
+    let token = server.login();
+    let auth = format!("authorization: Bearer {token}");
+    let trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+    let traceparent = format!("traceparent: 00-{trace_id}-00f067aa0ba902b7-01");
+    let body = json!({ "query": "query TracedMe { me { name } }" }).to_string();
+    let answer = http(
+        &server.addr,
+        "POST /graphql HTTP/1.1",
+        &["content-type: application/json", &auth, "x-request-id: traced-req-7", &traceparent],
+        body.as_bytes(),
+    );
+    assert_eq!(status_of(&answer), "200", "{answer}");
+    assert!(received.lock().unwrap().is_empty(), "nothing sent before the batch is due");
+
+    server.signal("TERM");
+    assert!(server.exit_within(Duration::from_secs(30)).success(), "{}", server.output());
+    let received = received.lock().unwrap().clone();
+    assert!(!received.is_empty(), "no export reached the collector:\n{}", server.output());
+    assert!(
+        received.iter().all(|(path, _)| path == "/v1/traces"),
+        "{:?}",
+        received.iter().map(|r| &r.0).collect::<Vec<_>>()
+    );
+    let all: Vec<u8> = received.into_iter().flat_map(|(_, body)| body).collect();
+    // Protobuf keeps strings as they are and ids as their 16 raw bytes.
+    for text in ["cppcc-api-under-test", "traced-req-7", "TracedMe", "graphql.code", "OK", "request"] {
+        assert!(contains(&all, text.as_bytes()), "{text} not in the export");
+    }
+    let id: Vec<u8> = (0..16).map(|i| u8::from_str_radix(&trace_id[2 * i..2 * i + 2], 16).unwrap()).collect();
+    assert!(contains(&all, &id), "the request continues the caller's trace");
+    assert!(!contains(&all, ADMIN_PHONE.as_bytes()), "no phone number in a trace");
+    let _ = std::fs::remove_dir_all(&dir);
 }
