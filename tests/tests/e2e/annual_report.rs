@@ -671,3 +671,26 @@ async fn documents(s: &Setup, backend: Backend, r: &Value) {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The office taps 公布 twice (or two clerks at once), round after round over several years:
+/// both answers are the one publication, and one row per year is stored.
+async fn publishing_twice_at_once_publishes_once(backend: Backend) {
+    let s = setup(backend, 1).await;
+    let year = this_year();
+    for round in 0..6 {
+        let y = year - 1 - round;
+        let answers = crate::race::together(
+            &s.app,
+            vec![
+                crate::race::request(&s.office, PUBLISH, json!({ "y": y })),
+                crate::race::request(&s.office, PUBLISH, json!({ "y": y })),
+            ],
+        )
+        .await;
+        let (a, b) = (&answers[0].data()["publishAnnualReport"], &answers[1].data()["publishAnnualReport"]);
+        assert_eq!(a, b, "round {round}: both answer the one publication");
+        assert_eq!(a["year"], y);
+    }
+    assert_eq!(s.app.count_rows("annual_report").await, 6, "one publication per year");
+}
+both!(publishing_twice_at_once_publishes_once);

@@ -179,3 +179,29 @@ async fn subjects_of_another_committee_are_not_found(backend: Backend) {
     app.gql(Some(&b_staff), DELETE, json!({ "id": b_honour })).await.data();
 }
 both!(subjects_of_another_committee_are_not_found);
+
+/// The office's double tap (or two clerks typing the same award): one commendation per
+/// subject, year and title, the other answered CONFLICT on `title`, round after round.
+async fn the_same_commendation_twice_at_once_is_recorded_once(backend: Backend) {
+    let s = setup(backend, 6).await;
+    let app = &s.app;
+    for (round, member) in s.member_ids.iter().enumerate() {
+        let input = honour("USER", member, "优秀政协委员");
+        let answers = crate::race::together(
+            app,
+            vec![
+                crate::race::request(&s.office, RECORD, json!({ "i": input })),
+                crate::race::request(&s.office, RECORD, json!({ "i": input })),
+            ],
+        )
+        .await;
+        let recorded = answers.iter().filter(|a| crate::race::succeeded(a)).count();
+        assert_eq!(recorded, 1, "round {round}: {:?}", answers.iter().map(crate::race::outcome).collect::<Vec<_>>());
+        let refused = answers.iter().find(|a| !crate::race::succeeded(a)).unwrap();
+        refused.refused("CONFLICT");
+        assert_eq!(refused.field(), "title");
+    }
+    let listed = app.gql(Some(&s.office), LIST, json!({ "y": this_year(), "k": "USER" })).await;
+    assert_eq!(titles(&listed).len(), s.member_ids.len(), "one row per member");
+}
+both!(the_same_commendation_twice_at_once_is_recorded_once);

@@ -234,3 +234,28 @@ async fn numbering_per_year_runs_through_sessions_and_recess(backend: Backend) {
     a.refused("FORBIDDEN");
 }
 both!(numbering_per_year_runs_through_sessions_and_recess);
+
+/// Two clerks create overlapping sessions at the same instant, round after round: one is
+/// created, the other refused, never both (the organization row is locked for the check).
+async fn overlapping_sessions_created_at_once_leave_one(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let root = app.admin().await;
+    for round in 0..8i64 {
+        // Each round a fortnight of its own, far from the others; the two overlap by a day.
+        let from = -800 + round * 20;
+        let answers = crate::race::together(
+            &app,
+            vec![
+                crate::race::request(&root, CREATE, json!({ "i": session(20 + round as i32, 1, from, from + 3) })),
+                crate::race::request(&root, CREATE, json!({ "i": session(30 + round as i32, 1, from + 3, from + 6) })),
+            ],
+        )
+        .await;
+        let created = answers.iter().filter(|a| crate::race::succeeded(a)).count();
+        assert_eq!(created, 1, "round {round}: {:?}", answers.iter().map(crate::race::outcome).collect::<Vec<_>>());
+        answers.iter().find(|a| !crate::race::succeeded(a)).unwrap().refused("CONFLICT");
+    }
+    let list = app.gql(Some(&root), LIST, json!({})).await;
+    assert_eq!(list.data()["plenarySessions"].as_array().unwrap().len(), 8);
+}
+both!(overlapping_sessions_created_at_once_leave_one);

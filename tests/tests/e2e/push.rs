@@ -465,3 +465,32 @@ async fn two_senders_send_each_push_once() {
     assert!(per_push.values().all(|&n| n == 1), "a push sent twice");
     assert_eq!(vendor.calls(), all.len());
 }
+
+/// One phone's token registered from two sessions at the same instant (the app signed in
+/// as one member while the other's session still sends), round after round: one row, held
+/// by one of the two, and each session keeps at most one token.
+async fn one_token_from_two_sessions_at_once_is_one_row(backend: Backend) {
+    let o = org(backend, 2).await;
+    for round in 0..8 {
+        let answers = crate::race::together(
+            &o.app,
+            vec![
+                crate::race::request(&o.tokens[0], REGISTER, json!({ "p": "ANDROID", "t": device(round) })),
+                crate::race::request(&o.tokens[1], REGISTER, json!({ "p": "ANDROID", "t": device(round) })),
+            ],
+        )
+        .await;
+        answers.iter().for_each(|a| {
+            a.data();
+        });
+        let held = tokens(&o.app).await;
+        let rows: Vec<_> = held.iter().filter(|t| t.token == device(round)).collect();
+        assert_eq!(rows.len(), 1, "round {round}: one row per device token");
+        assert!(o.users.contains(&rows[0].user_id.to_string()), "held by one of the two");
+        let mut sessions: Vec<&String> = held.iter().map(|t| &t.session_id).collect();
+        sessions.sort();
+        sessions.dedup();
+        assert_eq!(sessions.len(), held.len(), "round {round}: a session holds one token");
+    }
+}
+both!(one_token_from_two_sessions_at_once_is_one_row);
