@@ -177,6 +177,7 @@ pub async fn spawn(
     attachments::spawn_sweeper(state.clone());
     notifications::dispatcher::spawn(state.clone());
     reminders::spawn(state.clone());
+    crate::retention::spawn(state.clone());
     notifications::push::spawn(state.clone(), notifications::push::sender_from(&state.settings));
     let routes = http::routes(state.clone(), schema(&state), introspection_schema(&state));
     // Stops on SIGTERM / SIGINT, or when something in this process begins the shutdown (a

@@ -90,6 +90,8 @@ const KEYS: &[&str] = &[
     "LIVE_MAX_SUBSCRIPTIONS",
     "SHUTDOWN_GRACE_SECS",
     "METRICS_BIND_ADDR",
+    "OUTBOX_RETENTION_DAYS",
+    "PUSH_RETENTION_DAYS",
     "METRICS_TOKEN",
 ];
 
@@ -244,6 +246,11 @@ pub struct Settings {
     /// before the process exits anyway. Keep it below the orchestrator's kill timeout
     /// (Docker and systemd: 10 s and 90 s by default; Kubernetes: 30 s).
     pub shutdown_grace_secs: u64,
+    /// Dispatched domain events older than this are deleted (0: kept for ever). The records'
+    /// timelines and the inboxes keep the history; the outbox row is only how it travelled.
+    pub outbox_retention_days: u64,
+    /// Finished push deliveries (sent, failed, dropped) older than this are deleted (0: kept).
+    pub push_retention_days: u64,
     /// A second listen address that serves only `/metrics`, without a token: one the load
     /// balancer does not forward (e.g. `127.0.0.1:9100`, or the pod's own port).
     #[serde(deserialize_with = "lossy::opt_string")]
@@ -326,6 +333,8 @@ impl Default for Settings {
             live_session_check_secs: 30,
             live_max_subscriptions: 16,
             shutdown_grace_secs: 25,
+            outbox_retention_days: 30,
+            push_retention_days: 30,
             metrics_bind_addr: None,
             metrics_token: None,
         }

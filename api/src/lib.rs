@@ -40,6 +40,7 @@ pub mod proposals;
 pub mod reminders;
 pub mod reports;
 pub mod request_log;
+pub mod retention;
 pub mod shutdown;
 pub mod sql;
 pub mod state;

@@ -494,3 +494,61 @@ async fn one_token_from_two_sessions_at_once_is_one_row(backend: Backend) {
     }
 }
 both!(one_token_from_two_sessions_at_once_is_one_row);
+
+/// The retention sweep: dispatched events and finished deliveries older than their
+/// retention go; an event not yet dispatched and a delivery still pending stay whatever
+/// their age; the inboxes keep every notification; 0 days keeps everything.
+async fn old_deliveries_are_swept_pending_ones_kept(backend: Backend) {
+    use api::retention::{Swept, sweep};
+    use entity::outbox;
+    let o = org(backend, 2).await;
+    registered(&o.app, &o.tokens[0], &device(0)).await;
+    registered(&o.app, &o.tokens[1], &device(1)).await;
+    briefing(&o.app, &o.admin, "已推送的通报", json!({ "everyone": true }), false).await;
+    dispatched(&o.app).await;
+    assert_eq!(send(&o.app, &Recorder::default()).await, 2);
+    briefing(&o.app, &o.admin, "尚未推送的通报", json!({ "everyone": true }), false).await;
+    dispatched(&o.app).await;
+    briefing(&o.app, &o.admin, "尚未分发的通报", json!({ "everyone": true }), false).await;
+
+    // Forty days pass.
+    let db = &o.app.state.db;
+    let long_ago = Utc::now() - chrono::Duration::days(40);
+    outbox::Entity::update_many().col_expr(outbox::Column::OccurredAt, Expr::value(long_ago)).exec(db).await.unwrap();
+    outbox::Entity::update_many()
+        .col_expr(outbox::Column::DispatchedAt, Expr::value(long_ago))
+        .filter(outbox::Column::DispatchedAt.is_not_null())
+        .exec(db)
+        .await
+        .unwrap();
+    push_delivery::Entity::update_many()
+        .col_expr(push_delivery::Column::CreatedAt, Expr::value(long_ago))
+        .exec(db)
+        .await
+        .unwrap();
+    let dispatched_before =
+        outbox::Entity::find().filter(outbox::Column::DispatchedAt.is_not_null()).all(db).await.unwrap().len() as u64;
+    assert!(dispatched_before >= 2);
+
+    let mut keep = (*o.app.state.settings).clone();
+    keep.outbox_retention_days = 0;
+    keep.push_retention_days = 0;
+    assert_eq!(sweep(db, &keep, Utc::now()).await.unwrap(), Swept::default(), "0 days keeps everything");
+
+    let swept = sweep(db, &o.app.state.settings, Utc::now()).await.unwrap();
+    assert_eq!(swept, Swept { events: dispatched_before, deliveries: 2 });
+    let left = outbox::Entity::find().all(db).await.unwrap();
+    assert!(!left.is_empty(), "the events not yet dispatched stay (the last briefing's)");
+    assert!(left.iter().all(|e| e.dispatched_at.is_none()), "only those");
+    let pending = deliveries(&o.app).await;
+    assert_eq!(pending.len(), 2);
+    assert!(pending.iter().all(|d| d.status == PushStatus::Pending), "pending deliveries stay");
+    // The event left behind is still dispatched, and the inbox has all three.
+    dispatched(&o.app).await;
+    let inbox =
+        o.app.gql(Some(&o.tokens[0]), "{ notifications(first: 10) { edges { node { title } } } }", json!({})).await;
+    assert_eq!(inbox.data()["notifications"]["edges"].as_array().unwrap().len(), 3, "{}", inbox.body);
+    // A second sweep finds nothing new to remove.
+    assert_eq!(sweep(db, &o.app.state.settings, Utc::now()).await.unwrap().deliveries, 0);
+}
+both!(old_deliveries_are_swept_pending_ones_kept);
