@@ -12,29 +12,23 @@
 //! half read); 50 commendations. Then it times what `dutyRecords(year, first: 20)` runs
 //! (`duty::service::page`, every figure of every member and the ranking) and the whole
 //! export, and checks the totals against the rows.
+mod common;
+
+use common::{BenchDb, Res, count, percentile};
 use std::time::Instant;
 
 use api::{
     auth::{Viewer, principal::Principal},
     calendar,
-    config::Settings,
     duty::service,
     organizations::service::{NewOrganization, insert_organization},
 };
 use entity::{OrganizationLevel, Role};
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 use uuid::Uuid;
-
-type Res<T> = Result<T, Box<dyn std::error::Error>>;
 
 const DB: &str = "cppcc_duty_bench";
 const WARM_UP: usize = 3;
-
-async fn count(db: &DatabaseConnection, sql: &str) -> Res<i64> {
-    let row =
-        db.query_one_raw(Statement::from_string(db.get_database_backend(), sql.to_owned())).await?.ok_or("no row")?;
-    Ok(row.try_get::<i64>("", "n")?)
-}
 
 async fn seed(db: &DatabaseConnection, year: i32) -> Res<Viewer> {
     let org = insert_organization(
@@ -122,21 +116,12 @@ async fn seed(db: &DatabaseConnection, year: i32) -> Res<Viewer> {
     Ok(Viewer { user_id: admin, session_id: "bench".into(), organization_id: o, role: Role::Admin })
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted.get(i).copied().unwrap_or(f64::NAN)
-}
-
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Res<()> {
-    let base = std::env::var("PGURL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
-    let reps: usize = std::env::var("REPS").ok().and_then(|r| r.parse().ok()).unwrap_or(20);
+    let reps = common::reps(20);
     let year = calendar::this_year();
-    let admin = Database::connect(format!("{base}/postgres")).await?;
-    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {DB} WITH (FORCE)")).await?;
-    admin.execute_unprepared(&format!("CREATE DATABASE {DB}")).await?;
-    let settings = Settings { database_url: format!("{base}/{DB}"), ..Settings::default() };
-    let (db, _) = api::db::connect(&settings, &api::metrics::Metrics::new()).await?;
+    let bench = BenchDb::fresh(DB).await?;
+    let db = bench.db.clone();
     let viewer = seed(&db, year).await?;
     let who = Principal::load(&db, &viewer).await?;
     for (what, sql) in [
@@ -180,7 +165,5 @@ async fn main() -> Res<()> {
     for (what, t) in [("dutyRecords(first: 20)", &page_ms), ("export (all 500)", &export_ms)] {
         println!("| {what} | {:.1} | {:.1} | {:.1} |", percentile(t, 0.5), percentile(t, 0.95), percentile(t, 1.0));
     }
-    db.close().await?;
-    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {DB} WITH (FORCE)")).await?;
-    Ok(())
+    bench.finish().await
 }

@@ -10,29 +10,24 @@
 //! publication costs: `publishBriefing`'s service (the step, the recipient rows, the outbox
 //! event, one transaction) and the dispatcher pass that turns the event into notifications
 //! (one `INSERT … SELECT`). Every pass is checked to have notified exactly the sector.
+mod common;
+
+use common::{BenchDb, Res, count, percentile};
 use std::time::Instant;
 
 use api::{
     audience::Audience,
     auth::{Viewer, principal::Principal},
     briefings::service::{BriefingFields, create, publish},
-    config::Settings,
     notifications::dispatcher,
     organizations::service::{NewOrganization, insert_organization},
 };
 use entity::{OrganizationLevel, Role};
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 use uuid::Uuid;
-
-type Res<T> = Result<T, Box<dyn std::error::Error>>;
 
 const DB: &str = "cppcc_notify_bench";
 const WARM_UP: usize = 5;
-
-async fn count(db: &DatabaseConnection, sql: String) -> Res<i64> {
-    let row = db.query_one_raw(Statement::from_string(db.get_database_backend(), sql)).await?.ok_or("no row")?;
-    Ok(row.try_get::<i64>("", "n")?)
-}
 
 /// 5 members in one sector, 500 in another, and the admin who publishes.
 async fn seed(db: &DatabaseConnection) -> Res<(Viewer, [Uuid; 2])> {
@@ -71,20 +66,11 @@ async fn seed(db: &DatabaseConnection) -> Res<(Viewer, [Uuid; 2])> {
     Ok((viewer, [small, large]))
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted.get(i).copied().unwrap_or(f64::NAN)
-}
-
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Res<()> {
-    let base = std::env::var("PGURL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
-    let reps: usize = std::env::var("REPS").ok().and_then(|r| r.parse().ok()).unwrap_or(100);
-    let admin = Database::connect(format!("{base}/postgres")).await?;
-    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {DB} WITH (FORCE)")).await?;
-    admin.execute_unprepared(&format!("CREATE DATABASE {DB}")).await?;
-    let settings = Settings { database_url: format!("{base}/{DB}"), ..Settings::default() };
-    let (db, _) = api::db::connect(&settings, &api::metrics::Metrics::new()).await?;
+    let reps = common::reps(100);
+    let bench = BenchDb::fresh(DB).await?;
+    let db = bench.db.clone();
     let (viewer, sectors) = seed(&db).await?;
     let who = Principal::load(&db, &viewer).await?;
 
@@ -109,7 +95,8 @@ async fn main() -> Res<()> {
             let (handled, _signals) = dispatcher::pass(&db).await?;
             let both = start.elapsed();
             let notified =
-                count(&db, format!("SELECT COUNT(*) AS n FROM notification WHERE subject_id = '{}'", draft.id)).await?;
+                count(&db, &format!("SELECT COUNT(*) AS n FROM notification WHERE subject_id = '{}'", draft.id))
+                    .await?;
             if handled != 1 || notified != size {
                 return Err(format!("{size}: {handled} events, {notified} notified").into());
             }
@@ -138,7 +125,5 @@ async fn main() -> Res<()> {
             percentile(&t[2], 0.95),
         );
     }
-    db.close().await?;
-    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {DB} WITH (FORCE)")).await?;
-    Ok(())
+    bench.finish().await
 }

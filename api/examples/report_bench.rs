@@ -12,19 +12,19 @@
 //! at one), 24 bulletin issues, 300 visits (30 cancelled) with 10 attendees each, 100
 //! briefings to all 500 members (half read) and 60 commendations — then times
 //! `reports::service::read`, the whole `annualReport`, and checks its figures.
+mod common;
+
+use common::{BenchDb, Res, percentile};
 use std::time::Instant;
 
 use api::{
     auth::{Viewer, principal::Principal},
-    config::Settings,
     organizations::service::{NewOrganization, insert_organization},
     reports::service,
 };
 use entity::{OrganizationLevel, Role};
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 use uuid::Uuid;
-
-type Res<T> = Result<T, Box<dyn std::error::Error>>;
 
 const DB: &str = "cppcc_report_bench";
 const WARM_UP: usize = 3;
@@ -147,20 +147,11 @@ async fn seed(db: &DatabaseConnection, year: i32) -> Res<Viewer> {
     Ok(Viewer { user_id: admin, session_id: "bench".into(), organization_id: o, role: Role::Admin })
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted.get(i).copied().unwrap_or(f64::NAN)
-}
-
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Res<()> {
-    let base = std::env::var("PGURL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
-    let reps: usize = std::env::var("REPS").ok().and_then(|r| r.parse().ok()).unwrap_or(20);
-    let admin = Database::connect(format!("{base}/postgres")).await?;
-    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {DB} WITH (FORCE)")).await?;
-    admin.execute_unprepared(&format!("CREATE DATABASE {DB}")).await?;
-    let settings = Settings { database_url: format!("{base}/{DB}"), ..Settings::default() };
-    let (db, _) = api::db::connect(&settings, &api::metrics::Metrics::new()).await?;
+    let reps = common::reps(20);
+    let bench = BenchDb::fresh(DB).await?;
+    let db = bench.db.clone();
     let year = api::calendar::this_year() - 1;
     let started = Instant::now();
     let viewer = seed(&db, year).await?;
@@ -198,7 +189,5 @@ async fn main() -> Res<()> {
     println!("| p50 | p95 | max |");
     println!("|---:|---:|---:|");
     println!("| {:.1} | {:.1} | {:.1} |", percentile(&times, 0.5), percentile(&times, 0.95), percentile(&times, 1.0));
-    db.close().await?;
-    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {DB} WITH (FORCE)")).await?;
-    Ok(())
+    bench.finish().await
 }
