@@ -105,6 +105,7 @@ pub async fn build_state(settings: Settings) -> Result<State, String> {
         attachment_owners,
         persisted_queries,
         live,
+        live_sockets: crate::live::sockets::SocketCounts::default(),
         metrics,
         metrics_addr: std::sync::OnceLock::new(),
         shutdown: crate::shutdown::Shutdown::default(),

@@ -88,6 +88,7 @@ const KEYS: &[&str] = &[
     "PERSISTED_QUERY_LOCAL_ENTRIES",
     "LIVE_SESSION_CHECK_SECS",
     "LIVE_MAX_SUBSCRIPTIONS",
+    "LIVE_MAX_SOCKETS_PER_USER",
     "SHUTDOWN_GRACE_SECS",
     "METRICS_BIND_ADDR",
     "OUTBOX_RETENTION_DAYS",
@@ -242,6 +243,9 @@ pub struct Settings {
     pub live_session_check_secs: u64,
     /// Subscriptions one socket may run at once.
     pub live_max_subscriptions: usize,
+    /// Sockets one person may hold open on one process (a phone, a tablet, a few browser
+    /// tabs); one more is closed with 1008 at `connection_init`.
+    pub live_max_sockets_per_user: usize,
     /// On SIGTERM / SIGINT: how long requests in flight (an upload) may take to finish
     /// before the process exits anyway. Keep it below the orchestrator's kill timeout
     /// (Docker and systemd: 10 s and 90 s by default; Kubernetes: 30 s).
@@ -332,6 +336,7 @@ impl Default for Settings {
             persisted_query_local_entries: 2000,
             live_session_check_secs: 30,
             live_max_subscriptions: 16,
+            live_max_sockets_per_user: 8,
             shutdown_grace_secs: 25,
             outbox_retention_days: 30,
             push_retention_days: 30,

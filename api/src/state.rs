@@ -36,6 +36,8 @@ pub struct AppState {
     pub persisted_queries: PersistedQueries,
     /// Signals to live subscriptions in every process (Redis pub/sub, or this process).
     pub live: Broker,
+    /// Subscription sockets each person holds open on this process.
+    pub live_sockets: crate::live::sockets::SocketCounts,
     /// What `/metrics` shows.
     pub metrics: crate::metrics::Metrics,
     /// Where `METRICS_BIND_ADDR` was bound, once it is.

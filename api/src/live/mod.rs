@@ -12,11 +12,13 @@
 //! - `counts`: the badge numbers (also the `unreadCounts` query);
 //! - `graphql`: the `Subscription` root;
 //! - `socket`: the WebSocket endpoint (graphql-transport-ws and the older graphql-ws),
-//!   authenticated in `connection_init`, closed when its session ends.
+//!   authenticated in `connection_init`, closed when its session ends;
+//! - `sockets`: how many sockets each person holds open (`LIVE_MAX_SOCKETS_PER_USER`).
 pub mod broker;
 pub mod counts;
 pub mod graphql;
 pub mod socket;
+pub mod sockets;
 
 pub use broker::{Broker, Signal};
 

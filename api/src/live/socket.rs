@@ -12,6 +12,8 @@
 //!   closed with 4403: at once on the broker's signal, and in any case at the next check of
 //!   the session store (every `LIVE_SESSION_CHECK_SECS`).
 //! - A client that does not send `connection_init` in time is closed with 4408.
+//! - One person holds at most `LIVE_MAX_SOCKETS_PER_USER` sockets on a process; one more is
+//!   closed with 1008 at `connection_init` (`sockets`).
 use std::{
     sync::{
         Arc,
@@ -51,6 +53,9 @@ mod close {
     pub const UNAUTHORIZED: u16 = 4401;
     pub const FORBIDDEN: u16 = 4403;
     pub const INIT_TIMEOUT: u16 = 4408;
+    /// Policy violation: the person holds `LIVE_MAX_SOCKETS_PER_USER` sockets already. Not
+    /// 4403, which clients take for "signed out".
+    pub const TOO_MANY_SOCKETS: u16 = 1008;
 }
 
 /// Answers a WebSocket upgrade of `/graphql`.
@@ -87,11 +92,23 @@ async fn serve(socket: WebSocketStream, protocol: WebSocketProtocols, state: Sta
     let (who_tx, who) = watch::channel(None::<Viewer>);
     let refused = Arc::new(AtomicBool::new(false));
     let executor = Guarded { schema, state: state.clone(), ip, open: Arc::default(), who: who.clone() };
-    let (init_state, init_refused) = (state.clone(), refused.clone());
+    let too_many = Arc::new(AtomicBool::new(false));
+    // The person's place among their open sockets, held until this socket closes.
+    let place = Arc::new(std::sync::Mutex::new(None));
+    let (init_state, init_refused, init_too_many, init_place) =
+        (state.clone(), refused.clone(), too_many.clone(), place.clone());
     let graphql = async_graphql::http::WebSocket::new(executor, incoming, protocol).on_connection_init(
         move |payload| async move {
             match authenticate_init(&init_state, &payload).await {
                 Ok(viewer) => {
+                    let max = init_state.settings.live_max_sockets_per_user;
+                    let Some(slot) = init_state.live_sockets.admit(viewer.user_id, max) else {
+                        init_too_many.store(true, Ordering::Relaxed);
+                        return Err(async_graphql::Error::new(format!("同时打开的实时连接过多（每人最多{max}个）")));
+                    };
+                    if let Ok(mut place) = init_place.lock() {
+                        *place = Some(slot);
+                    }
                     let mut data = Data::default();
                     data.insert(viewer.clone());
                     let _ = who_tx.send(Some(viewer));
@@ -119,7 +136,11 @@ async fn serve(socket: WebSocketStream, protocol: WebSocketProtocols, state: Sta
                     }
                 }
                 Some(WsMessage::Close(code, reason)) => {
-                    let (code, reason) = translate(code, reason, refused.load(Ordering::Relaxed));
+                    let (code, reason) = if too_many.load(Ordering::Relaxed) {
+                        (close::TOO_MANY_SOCKETS, reason)
+                    } else {
+                        translate(code, reason, refused.load(Ordering::Relaxed))
+                    };
                     let _ = sink.send(Message::close_with(code, reason)).await;
                     break;
                 }

@@ -379,3 +379,44 @@ async fn what_a_disconnected_subscriber_missed_is_in_the_inbox(backend: Backend)
     assert_eq!(got["data"]["notificationReceived"]["title"], "通报：回来之后的通报");
 }
 both!(what_a_disconnected_subscriber_missed_is_in_the_inbox);
+
+/// One person may hold `LIVE_MAX_SOCKETS_PER_USER` sockets on a process: one more is closed
+/// with 1008 (not 4403: the person is still signed in); a closed socket frees its place;
+/// someone else is not affected.
+async fn one_person_holds_a_bounded_number_of_sockets(backend: Backend) {
+    let app = spawn_app_with(backend, |s| s.live_max_sockets_per_user = 3).await;
+    let admin = app.admin().await;
+    let token = member(&app, &admin, "13900008061", None).await;
+    let other = member(&app, &admin, "13900008062", None).await;
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        held.push(Socket::signed_in(&app.base, &token).await);
+    }
+    let mut fourth = Socket::open(&app.base, "graphql-transport-ws").await;
+    fourth.send(json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } })).await;
+    let (code, reason) = fourth.closed(Duration::from_secs(3)).await;
+    assert_eq!(code, 1008, "{reason}");
+    assert!(reason.contains("实时连接过多"), "{reason}");
+    // Someone else still gets in, and the first three still work.
+    let mut theirs = Socket::signed_in(&app.base, &other).await;
+    theirs.subscribe("c", COUNTS).await;
+    theirs.payload("c", Duration::from_secs(3)).await;
+    held[0].subscribe("c", COUNTS).await;
+    held[0].payload("c", Duration::from_secs(3)).await;
+    // One closes: its place is free again (the server notices the close at once, but give it
+    // a moment to run the socket's end).
+    drop(held.pop());
+    let mut again = None;
+    for _ in 0..20 {
+        let mut s = Socket::open(&app.base, "graphql-transport-ws").await;
+        s.send(json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } })).await;
+        if let Frame::Json(ack) = s.next(Duration::from_secs(3)).await {
+            assert_eq!(ack["type"], "connection_ack");
+            again = Some(s);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(again.is_some(), "a closed socket's place is given back");
+}
+both!(one_person_holds_a_bounded_number_of_sockets);
