@@ -23,8 +23,26 @@ fn scratch() -> PathBuf {
     dir
 }
 
+/// A port for a child process to listen on. Taken from below the kernel's ephemeral range
+/// (32768–60999), where `bind(:0)` and outgoing connections get theirs: a port asked of the
+/// kernel and released would be handed out again to the next `bind(:0)` — another test's,
+/// a client's — before the child binds it. Ports go round from a random start, so the
+/// tests of this binary never pick the same one, and one found in use is skipped.
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let _ = NEXT.compare_exchange(
+        0,
+        (uuid::Uuid::new_v4().as_u128() % 10_000) as u32 + 1,
+        Ordering::SeqCst,
+        Ordering::SeqCst,
+    );
+    loop {
+        let port = 20_000 + (NEXT.fetch_add(1, Ordering::SeqCst) % 12_000) as u16;
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
 
 /// One server process.
