@@ -187,21 +187,25 @@ pub struct Notice {
 /// Writes the notifications of one event; returns who got one (for live subscriptions).
 pub async fn notify(db: &impl ConnectionTrait, event: &outbox::Model) -> AppResult<Vec<Uuid>> {
     let mut notified = Vec::new();
-    for (audience, notice) in plan(db, event).await? {
-        notified.extend(insert(db, event, &audience, &notice).await?);
+    for (i, (audience, notice)) in plan(db, event).await?.into_iter().enumerate() {
+        notified.extend(insert(db, event, &audience, &notice, i > 0).await?);
     }
     // The pushes go with the notifications they carry: same transaction, after them.
     super::push::enqueue(db, event).await?;
     Ok(notified)
 }
 
-/// One `INSERT … SELECT` over the audience, returning who got a notice. A person already
-/// holding a notice of this event (in two audiences of it) keeps the first.
+/// One `INSERT … SELECT` over the audience, returning who got a notice. With `overlap` (the
+/// event's second audience or later) a person already holding a notice of this event keeps
+/// the first; the first audience needs no such check — an event is claimed by one pass, in
+/// one transaction, so no notice of it exists yet — and skipping `ON CONFLICT` spares a
+/// speculative insertion per row (a quarter of the insert for 500 people).
 pub async fn insert(
     db: &impl ConnectionTrait,
     event: &outbox::Model,
     audience: &Audience,
     n: &Notice,
+    overlap: bool,
 ) -> AppResult<Vec<Uuid>> {
     let select = Query::select()
         .column(user::Column::Id)
@@ -234,8 +238,10 @@ pub async fn insert(
         ])
         .select_from(select)
         .map_err(AppError::internal)?
-        .on_conflict(OnConflict::columns([C::UserId, C::EventId]).do_nothing().to_owned())
         .returning_col(C::UserId);
+    if overlap {
+        insert.on_conflict(OnConflict::columns([C::UserId, C::EventId]).do_nothing().to_owned());
+    }
     let rows = db.query_all_raw(db.get_database_backend().build(&insert)).await?;
     Ok(rows.iter().filter_map(|row| row.try_get::<Uuid>("", "user_id").ok()).collect())
 }
