@@ -190,9 +190,19 @@ pub async fn notify(db: &impl ConnectionTrait, event: &outbox::Model) -> AppResu
     for (i, (audience, notice)) in plan(db, event).await?.into_iter().enumerate() {
         notified.extend(insert(db, event, &audience, &notice, i > 0).await?);
     }
-    // The pushes go with the notifications they carry: same transaction, after them.
-    super::push::enqueue(db, event).await?;
+    // The pushes go with the notifications they carry: same transaction, after them. A step
+    // typed in later is history, not news: no phone buzzes for it.
+    if !entered_later(event) {
+        super::push::enqueue(db, event).await?;
+    }
     Ok(notified)
+}
+
+/// Whether the event records a step typed in later with its business date (代录): its
+/// notices go to the inbox already read — the people concerned see what was recorded about
+/// their records, without a badge or a push for something that happened on paper.
+fn entered_later(event: &outbox::Model) -> bool {
+    event.payload.get("enteredLater").and_then(Value::as_bool) == Some(true)
 }
 
 /// One `INSERT … SELECT` over the audience, returning who got a notice. With `overlap` (the
@@ -217,6 +227,7 @@ pub async fn insert(
         .expr(Expr::val(n.subject_type))
         .expr(Expr::val(event.subject_id))
         .expr(Expr::val(transition::now()))
+        .expr(Expr::val(entered_later(event).then(transition::now)))
         .from(user::Entity)
         .cond_where(audience.condition())
         .and_where(user::Column::Id.ne(event.actor_id))
@@ -235,6 +246,7 @@ pub async fn insert(
             C::SubjectType,
             C::SubjectId,
             C::CreatedAt,
+            C::ReadAt,
         ])
         .select_from(select)
         .map_err(AppError::internal)?

@@ -311,3 +311,44 @@ async fn a_piece_phoned_in_last_year_keeps_its_dates(backend: Backend) {
     assert_eq!(adopted["enteredLater"], true);
 }
 both!(a_piece_phoned_in_last_year_keeps_its_dates);
+
+/// A step typed in later (代录) reaches the people it concerns in their inbox, already read,
+/// and never as a push: the member sees what the office recorded, without a badge or a
+/// phone buzzing for last year's paper. A step taken now notifies as always.
+async fn steps_typed_in_later_are_in_the_inbox_read_and_not_pushed(backend: Backend) {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    let s = setup(backend, 1).await;
+    let device = format!("tok0042-{}", "a1b2c3d4".repeat(8));
+    s.as_member(
+        0,
+        "mutation($t: String!) { registerPushToken(platform: ANDROID, token: $t) { id } }",
+        json!({ "t": device }),
+    )
+    .await
+    .data();
+    let old = paper_draft(&s, 0, "去年纸质提交的提案").await;
+    submit(&s, &s.office, &old, Some(&on(3, 5))).await.data();
+    office(&s, REGISTER, json!({ "id": old, "at": on(3, 20) })).await.data();
+    api::notifications::dispatcher::run_until_idle(&s.app.state.db).await.unwrap();
+
+    let inbox = "{ unreadNotificationCount notifications(first: 10) { edges { node { kind subjectId readAt } } } }";
+    let a = s.as_member(0, inbox, json!({})).await;
+    let edges = a.data()["notifications"]["edges"].as_array().unwrap().clone();
+    let registered = edges
+        .iter()
+        .map(|e| &e["node"])
+        .find(|n| n["kind"] == "PROPOSAL_REGISTERED" && n["subjectId"] == old.as_str())
+        .unwrap_or_else(|| panic!("the member is told: {}", a.body));
+    assert!(!registered["readAt"].is_null(), "already read: {registered}");
+    assert_eq!(a.data()["unreadNotificationCount"], 0, "no badge for what was typed in");
+    assert_eq!(entity::push_delivery::Entity::find().count(&s.app.state.db).await.unwrap(), 0, "no push");
+
+    // The same step taken now: unread, and pushed.
+    let now = s.submitted(0, "今年的提案").await;
+    office(&s, REGISTER, json!({ "id": now, "at": null })).await.data();
+    api::notifications::dispatcher::run_until_idle(&s.app.state.db).await.unwrap();
+    let a = s.as_member(0, inbox, json!({})).await;
+    assert_eq!(a.data()["unreadNotificationCount"], 1, "{}", a.body);
+    assert_eq!(entity::push_delivery::Entity::find().count(&s.app.state.db).await.unwrap(), 1, "pushed");
+}
+both!(steps_typed_in_later_are_in_the_inbox_read_and_not_pushed);
