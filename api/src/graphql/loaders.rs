@@ -14,9 +14,9 @@ use uuid::Uuid;
 use crate::error::{AppError, AppResult};
 use entity::{
     attachment, briefing, bulletin_issue, bulletin_item, handling_unit, membership, organization, plenary_session,
-    proposal, proposal_assignment, proposal_cosigner, proposal_reply, sector, sector_convener, special_committee,
-    suggestion_adoption, suggestion_author, suggestion_report, user, visit_agenda_item, visit_invitation,
-    visit_participant,
+    proposal, proposal_assignment, proposal_cosigner, proposal_event, proposal_reply, sector, sector_convener,
+    special_committee, suggestion_adoption, suggestion_author, suggestion_event, suggestion_report, user,
+    visit_agenda_item, visit_invitation, visit_participant,
 };
 
 pub struct DbLoader {
@@ -146,6 +146,45 @@ grouped!(
     /// The organizations invited to a visit.
     InvitationsOf, visit_invitation, VisitId, visit_id, OrganizationId, Uuid, |r| r.organization_id
 );
+/// A record's timeline, by business time then by id (`at` may repeat: steps of one
+/// transaction, or entered later with the same date).
+macro_rules! timeline {
+    ($(#[$doc:meta])* $key:ident, $entity:ident, $column:ident, $field:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+        pub struct $key(pub Uuid);
+
+        impl Loader<$key> for DbLoader {
+            type Value = Vec<$entity::Model>;
+            type Error = LoadError;
+
+            async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Self::Value>, Self::Error> {
+                let rows = $entity::Entity::find()
+                    .filter($entity::Column::$column.is_in(keys.iter().map(|k| k.0)))
+                    .order_by_asc($entity::Column::At)
+                    .order_by_asc($entity::Column::Id)
+                    .all(&self.db)
+                    .await
+                    .map_err(load_error)?;
+                let mut out: HashMap<$key, Self::Value> = keys.iter().map(|k| (*k, Vec::new())).collect();
+                for row in rows {
+                    out.entry($key(row.$field)).or_default().push(row);
+                }
+                Ok(out)
+            }
+        }
+    };
+}
+
+timeline!(
+    /// A proposal's timeline (办理过程).
+    ProposalTimelineOf, proposal_event, ProposalId, proposal_id
+);
+timeline!(
+    /// A piece of information's timeline (处理过程).
+    SuggestionTimelineOf, suggestion_event, SuggestionId, suggestion_id
+);
+
 /// A record's attachments (briefing, proposal, reply, piece of information, visit report:
 /// all ids are UUIDs, unique across tables), in order.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]

@@ -377,3 +377,24 @@ async fn decisions_on_what_was_seen_and_crossed_merges(backend: Backend) {
     invariants::check(&s.app).await;
 }
 both!(decisions_on_what_was_seen_and_crossed_merges);
+
+/// A member's list of pieces with their timelines (the phone's "my information" screen)
+/// costs the same number of queries for 2 pieces as for 6: the timelines come in one query.
+async fn a_list_with_timelines_costs_a_fixed_number_of_queries(backend: Backend) {
+    let s = setup(backend).await;
+    let query = "{ mySuggestions(first: 10) { edges { node { id timeline { action at } } } } }";
+    let mut costs = Vec::new();
+    for total in [2, 6] {
+        while s.mine(0).await.len() < total {
+            s.submitted(0, &format!("第{}条信息", uuid::Uuid::new_v4().simple())).await;
+        }
+        let before = s.app.state.queries.get();
+        let a = s.app.gql(Some(&s.members[0]), query, json!({})).await;
+        let edges = a.data()["mySuggestions"]["edges"].as_array().unwrap().clone();
+        assert_eq!(edges.len(), total);
+        assert!(edges.iter().all(|e| e["node"]["timeline"][0]["action"] == "SUBMITTED"), "{}", a.body);
+        costs.push(s.app.state.queries.get() - before);
+    }
+    assert_eq!(costs[0], costs[1], "6 pieces cost what 2 cost: {costs:?}");
+}
+both!(a_list_with_timelines_costs_a_fixed_number_of_queries);

@@ -358,7 +358,9 @@ impl Proposal {
     }
     /// 办理过程（只增不改）
     async fn timeline(&self, ctx: &Context<'_>) -> Result<Vec<ProposalEvent>> {
-        Ok(service::timeline(&ctx.state()?.db, self.0.id).await?.into_iter().map(ProposalEvent).collect())
+        // Through the request's loader: a list of proposals with their timelines is one query.
+        let list = loaders::load(ctx, loaders::ProposalTimelineOf(self.0.id)).await?.unwrap_or_default();
+        Ok(list.into_iter().map(ProposalEvent).collect())
     }
     async fn result(&self) -> Option<ProposalResult> {
         Some(ProposalResult { summary: self.0.result_summary.clone()?, published_at: self.0.result_published_at? })

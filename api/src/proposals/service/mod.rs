@@ -25,7 +25,7 @@ pub use office::{
 };
 pub use queries::{
     Filter, assignments, authors_of, awaiting_evaluation_count, cosigners, evaluations, invitation_count, invitations,
-    is_overdue, list, mine, timeline, visible,
+    is_overdue, list, mine, visible,
 };
 pub use stats::{Stats, stats};
 pub use units::{NewReply, acknowledge, reply, request_reassignment};

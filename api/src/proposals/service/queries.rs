@@ -19,7 +19,7 @@ use crate::{
 };
 use entity::{
     AssignmentStatus, CoSignStatus, ProposalKind, ProposalStatus, proposal, proposal_assignment, proposal_cosigner,
-    proposal_evaluation, proposal_event,
+    proposal_evaluation,
 };
 
 /// A proposal as the viewer may see it (`NOT_FOUND` otherwise).
@@ -210,14 +210,5 @@ pub async fn awaiting_evaluation_count(db: &impl ConnectionTrait, viewer: &Viewe
         .filter(proposal::Column::AuthorId.eq(viewer.user_id))
         .filter(proposal::Column::Status.eq(ProposalStatus::Replied))
         .count(db)
-        .await?)
-}
-
-pub async fn timeline(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Vec<proposal_event::Model>> {
-    Ok(proposal_event::Entity::find()
-        .filter(proposal_event::Column::ProposalId.eq(id))
-        .order_by_asc(proposal_event::Column::At)
-        .order_by_asc(proposal_event::Column::Id)
-        .all(db)
         .await?)
 }

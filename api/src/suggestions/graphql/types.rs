@@ -202,7 +202,8 @@ impl Suggestion {
     }
     /// 处理过程（反馈）
     async fn timeline(&self, ctx: &Context<'_>) -> Result<Vec<SuggestionEvent>> {
-        let list = service::timeline(&ctx.state()?.db, self.0.id).await?;
+        // Through the request's loader: a list of pieces with their timelines is one query.
+        let list = loaders::load(ctx, loaders::SuggestionTimelineOf(self.0.id)).await?.unwrap_or_default();
         Ok(list
             .into_iter()
             .map(|e| SuggestionEvent {

@@ -27,9 +27,7 @@ mod submission;
 
 pub use bulletins::{add_to_bulletin, create_bulletin, publish_bulletin};
 pub use office::{accept, decline, merge};
-pub use queries::{
-    Filter, IssueItem, authors, bulletin_items, bulletin_of, bulletins, issue_items, list, mine, timeline,
-};
+pub use queries::{Filter, IssueItem, authors, bulletin_items, bulletin_of, bulletins, issue_items, list, mine};
 pub use reporting::{NewAdoption, Recipients, record_adoption, report};
 pub use stats::{Counts, Stats, stats};
 pub use submission::{ConvertedText, MAX_ATTACHMENTS, NewSuggestion, insert_converted, submit};

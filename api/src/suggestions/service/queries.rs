@@ -18,7 +18,7 @@ use crate::{
 };
 use entity::{
     OrganizationLevel, SuggestionStatus, bulletin_issue, bulletin_item, suggestion, suggestion_adoption,
-    suggestion_author, suggestion_event,
+    suggestion_author,
 };
 
 /// A piece's authors (user ids), submitter first.
@@ -31,15 +31,6 @@ pub async fn authors(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Vec<Uuid>
         .into_iter()
         .map(|a| a.user_id)
         .collect())
-}
-
-pub async fn timeline(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Vec<suggestion_event::Model>> {
-    Ok(suggestion_event::Entity::find()
-        .filter(suggestion_event::Column::SuggestionId.eq(id))
-        .order_by_asc(suggestion_event::Column::At)
-        .order_by_asc(suggestion_event::Column::Id)
-        .all(db)
-        .await?)
 }
 
 /// The viewer's own pieces (submitted or co-authored), newest first.
