@@ -8,6 +8,7 @@
 #        SMOKE=1 bench/run.sh   small data (20 members, 200 briefings), 2 s per run, the
 #        debug build: fails when the script, the seed or a response check breaks, never on a
 #        figure (CI runs this).
+#        SERVER_BIN=path bench/run.sh   that binary instead of building one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SMOKE=${SMOKE:-}
@@ -25,7 +26,11 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/var/tmp/cppcc-target}
 URL="http://127.0.0.1:$PORT/graphql"
 
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
-if [ "$PROFILE" = release ]; then cargo build -q --release -p api; else cargo build -q -p api; fi
+# SERVER_BIN: a server binary built elsewhere (an earlier commit's, to compare), used as is.
+if [ -z "${SERVER_BIN:-}" ]; then
+  if [ "$PROFILE" = release ]; then cargo build -q --release -p api; else cargo build -q -p api; fi
+  SERVER_BIN="$CARGO_TARGET_DIR/$PROFILE/api"
+fi
 psql "$PGURL/postgres" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
 
 work=$(mktemp -d)
@@ -33,7 +38,7 @@ DATABASE_URL="$PGURL/$DB" REDIS_URL="$REDIS_URL" REDIS_KEY_PREFIX="$PREFIX" \
   JWT_SECRET=bench-secret-bench-secret-bench-secret ADMIN_PHONE=13800000000 ADMIN_PASSWORD=Bench-pass-1 \
   BIND_ADDR="127.0.0.1:$PORT" RUST_LOG=warn DATABASE_MAX_CONNECTIONS=16 \
   RATE_LIMIT_COST_PER_USER=1000000000 RATE_LIMIT_COST_PER_IP=1000000000 \
-  "$CARGO_TARGET_DIR/$PROFILE/api" > "$work/server.log" 2>&1 &
+  "$SERVER_BIN" > "$work/server.log" 2>&1 &
 SERVER=$!
 cleanup() {
   local status=$?
