@@ -37,9 +37,11 @@ pub async fn build_state(settings: Settings) -> Result<State, String> {
     let redis_timeout = Duration::from_millis(settings.redis_timeout_ms.max(1));
     let live = match &settings.redis_url {
         Some(url) => {
-            Broker::redis(url, &settings.redis_key_prefix, redis_timeout).map_err(|e| format!("REDIS_URL: {e}"))?
+            let badges = settings.briefing_badge_cache_entries;
+            Broker::redis(url, &settings.redis_key_prefix, redis_timeout, badges)
+                .map_err(|e| format!("REDIS_URL: {e}"))?
         }
-        None => Broker::in_process(),
+        None => Broker::in_process_with(settings.briefing_badge_cache_entries),
     };
     let kv: Arc<dyn Kv> = match &settings.redis_url {
         Some(url) => Arc::new(RedisKv::connect(url, redis_timeout).map_err(|e| format!("REDIS_URL: {e}"))?),

@@ -88,6 +88,7 @@ const KEYS: &[&str] = &[
     "PERSISTED_QUERY_LOCAL_ENTRIES",
     "LIVE_SESSION_CHECK_SECS",
     "LIVE_MAX_SUBSCRIPTIONS",
+    "BRIEFING_BADGE_CACHE_ENTRIES",
     "SHUTDOWN_GRACE_SECS",
 ];
 
@@ -238,6 +239,9 @@ pub struct Settings {
     pub live_session_check_secs: u64,
     /// Subscriptions one socket may run at once.
     pub live_max_subscriptions: usize,
+    /// Unread-briefing badges (person × organization) a process keeps (`briefings::badge`);
+    /// least recently used go first, `0` keeps none.
+    pub briefing_badge_cache_entries: usize,
     /// On SIGTERM / SIGINT: how long requests in flight (an upload) may take to finish
     /// before the process exits anyway. Keep it below the orchestrator's kill timeout
     /// (Docker and systemd: 10 s and 90 s by default; Kubernetes: 30 s).
@@ -315,6 +319,7 @@ impl Default for Settings {
             persisted_query_local_entries: 2000,
             live_session_check_secs: 30,
             live_max_subscriptions: 16,
+            briefing_badge_cache_entries: 100_000,
             shutdown_grace_secs: 25,
         }
     }

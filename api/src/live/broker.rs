@@ -14,6 +14,8 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
+use crate::briefings::badge::BadgeCache;
+
 /// Signals kept for slow subscribers before they are told to resync instead.
 const BACKLOG: usize = 1024;
 
@@ -27,6 +29,9 @@ pub enum Signal {
     /// A session ended (logout, revoked, theft), or all of a user's (`session: None`:
     /// logout everywhere, a disabled account, a password reset).
     SessionsEnded { user: Uuid, session: Option<String> },
+    /// A briefing of the organization was published, withdrawn or edited: whose feeds and
+    /// badges it is in may have changed (the badge cache, `briefings::badge`).
+    Briefings { org: Uuid },
     /// Signals may have been lost: look again.
     Resync,
 }
@@ -37,6 +42,8 @@ impl Signal {
         match self {
             Signal::Notified { users, .. } | Signal::Counts { users } => users.contains(&user),
             Signal::SessionsEnded { user: u, .. } => *u == user,
+            // Subscriptions learn of their person's new briefings from the notifications.
+            Signal::Briefings { .. } => false,
             Signal::Resync => true,
         }
     }
@@ -46,6 +53,9 @@ impl Signal {
 pub struct Broker {
     local: broadcast::Sender<Arc<Signal>>,
     redis: Option<Publisher>,
+    /// Forgets what each signal changed before the signal is handed on, so that a
+    /// subscriber re-reading the badge never gets the number from before.
+    badges: Arc<BadgeCache>,
 }
 
 #[derive(Clone)]
@@ -57,21 +67,37 @@ struct Publisher {
 impl Broker {
     /// Signals reach this process only.
     pub fn in_process() -> Self {
-        Self { local: broadcast::channel(BACKLOG).0, redis: None }
+        Self::in_process_with(0)
+    }
+
+    /// Signals reach this process only; the badge cache keeps up to `badge_entries` numbers.
+    pub fn in_process_with(badge_entries: usize) -> Self {
+        Self {
+            local: broadcast::channel(BACKLOG).0,
+            redis: None,
+            badges: Arc::new(BadgeCache::new(badge_entries, true)),
+        }
     }
 
     /// Signals go through Redis to every process with the same key prefix, this one
     /// included (it hears its own signals back from Redis, so there is one path).
     /// Connects on first use, like the session store: Redis may come after the process.
-    pub fn redis(url: &str, prefix: &str, timeout: std::time::Duration) -> Result<Self, String> {
+    /// The badge cache keeps up to `badge_entries` numbers while the subscription is up.
+    pub fn redis(url: &str, prefix: &str, timeout: Duration, badge_entries: usize) -> Result<Self, String> {
         let client = redis::Client::open(url).map_err(|e| e.to_string())?;
         let config = crate::kv::redis_manager_config(timeout);
         let conn =
             redis::aio::ConnectionManager::new_lazy_with_config(client.clone(), config).map_err(|e| e.to_string())?;
         let channel = format!("{prefix}live");
         let local = broadcast::channel(BACKLOG).0;
-        tokio::spawn(listen(client, channel.clone(), local.clone()));
-        Ok(Self { local, redis: Some(Publisher { conn, channel }) })
+        let badges = Arc::new(BadgeCache::new(badge_entries, false));
+        tokio::spawn(listen(client, channel.clone(), local.clone(), badges.clone()));
+        Ok(Self { local, redis: Some(Publisher { conn, channel }), badges })
+    }
+
+    /// The unread-briefings badge kept in this process.
+    pub fn badges(&self) -> &BadgeCache {
+        &self.badges
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Signal>> {
@@ -82,6 +108,9 @@ impl Broker {
     /// logged, and the subscribers it was for see the change on their next resync or
     /// in the inbox; the step that caused it has already committed.
     pub async fn publish(&self, signal: Signal) {
+        // This process forgets at once (its next request must see the change); the others
+        // when the signal reaches them, and this one again then, harmlessly.
+        self.badges.forget(&signal);
         match &self.redis {
             None => {
                 // No subscriber is not an error.
@@ -103,7 +132,12 @@ impl Broker {
 /// Holds the Redis subscription for the life of the process, reconnecting with a growing
 /// pause; after each (re)connection subscribers resync, since signals sent while it was
 /// down are gone.
-async fn listen(client: redis::Client, channel: String, local: broadcast::Sender<Arc<Signal>>) {
+async fn listen(
+    client: redis::Client,
+    channel: String,
+    local: broadcast::Sender<Arc<Signal>>,
+    badges: Arc<BadgeCache>,
+) {
     use futures_util::StreamExt;
     let mut pause = Duration::from_millis(100);
     loop {
@@ -111,16 +145,19 @@ async fn listen(client: redis::Client, channel: String, local: broadcast::Sender
             Ok(mut pubsub) => match pubsub.subscribe(&channel).await {
                 Ok(()) => {
                     pause = Duration::from_millis(100);
+                    badges.set_listening(true);
                     let _ = local.send(Arc::new(Signal::Resync));
                     let mut messages = pubsub.into_on_message();
                     while let Some(message) = messages.next().await {
                         match serde_json::from_slice::<Signal>(message.get_payload_bytes()) {
                             Ok(signal) => {
+                                badges.forget(&signal);
                                 let _ = local.send(Arc::new(signal));
                             }
                             Err(e) => tracing::warn!(error = %e, "unreadable live signal ignored"),
                         }
                     }
+                    badges.set_listening(false);
                     tracing::warn!("live signal subscription lost; reconnecting");
                 }
                 Err(e) => tracing::warn!(error = %e, "live signal subscription refused; retrying"),
@@ -151,5 +188,9 @@ mod tests {
             assert!(s.concerns(user));
             assert_eq!(s.concerns(Uuid::now_v7()), s == Signal::Resync);
         }
+        let moved = Signal::Briefings { org: Uuid::now_v7() };
+        let text = serde_json::to_string(&moved).unwrap_or_default();
+        assert_eq!(serde_json::from_str::<Signal>(&text).ok(), Some(moved.clone()), "{text}");
+        assert!(!moved.concerns(user));
     }
 }

@@ -25,3 +25,9 @@ pub use broker::{Broker, Signal};
 pub async fn badge_moved(state: &crate::state::State, user: uuid::Uuid) {
     state.live.publish(Signal::Counts { users: vec![user] }).await;
 }
+
+/// Tells every process that a briefing of `org` was published, withdrawn or edited: the
+/// badges kept for the organization's people are read again (`briefings::badge`).
+pub async fn briefings_moved(state: &crate::state::State, org: uuid::Uuid) {
+    state.live.publish(Signal::Briefings { org }).await;
+}

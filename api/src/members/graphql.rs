@@ -341,7 +341,11 @@ impl MemberMutation {
             _ => return Err(AppError::bad_input("userId", "请给出 userId 或 phone 其中之一").into()),
         };
         let org = parse_id(&input.organization_id, "organizationId")?;
-        Ok(Membership(service::add_membership(&ctx.state()?.db, actor, person, org, fields).await?))
+        let state = ctx.state()?;
+        let added = service::add_membership(&state.db, actor, person, org, fields).await?;
+        // The person's briefings there follow the new membership: so does their badge.
+        crate::live::badge_moved(state, added.user_id).await;
+        Ok(Membership(added))
     }
 
     async fn update_membership(&self, ctx: &Context<'_>, id: ID, input: UpdateMembershipInput) -> Result<Membership> {
@@ -357,7 +361,9 @@ impl MemberMutation {
             handling_unit_id: maybe_id(input.handling_unit_id, "handlingUnitId")?,
         };
         let id = parse_id(&id, "id")?;
-        Ok(Membership(service::update_membership(&state.db, &state.sessions, actor, id, fields).await?))
+        let updated = service::update_membership(&state.db, &state.sessions, actor, id, fields).await?;
+        crate::live::badge_moved(state, updated.user_id).await;
+        Ok(Membership(updated))
     }
 
     /// 移除身份：该用户在此组织中的登录随即失效
@@ -365,6 +371,7 @@ impl MemberMutation {
         let actor = actor(ctx).await?;
         let state = ctx.state()?;
         let removed = service::remove_membership(&state.db, &state.sessions, actor, parse_id(&id, "id")?).await?;
+        crate::live::badge_moved(state, removed.user_id).await;
         Ok(RemovedMembership { id: to_id(removed.id) })
     }
 }

@@ -101,7 +101,8 @@ impl BriefingQuery {
     /// 未读通报数（角标）
     async fn unread_briefing_count(&self, ctx: &Context<'_>) -> Result<u64> {
         let viewer = ctx.viewer()?;
-        Ok(service::unread_count(&ctx.state()?.db, viewer).await?)
+        let state = ctx.state()?;
+        Ok(service::unread_count_kept(&state.db, state.live.badges(), viewer).await?)
     }
 
     /// 本组织全部通报，含草稿（机关工作人员、管理员），新的在前

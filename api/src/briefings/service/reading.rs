@@ -13,6 +13,7 @@ use uuid::Uuid;
 use crate::{
     auth::{Viewer, principal::Principal},
     briefings::{
+        badge::BadgeCache,
         policy::{self, not_found},
         search,
     },
@@ -79,6 +80,41 @@ pub async fn unread_count(db: &impl ConnectionTrait, viewer: &Viewer) -> AppResu
         )
         .count(db)
         .await?)
+}
+
+/// When the badge next falls by itself: the earliest future expiry among the viewer's
+/// unread live receipts (on the same partial index as the count).
+async fn next_expiry(db: &impl ConnectionTrait, viewer: &Viewer) -> AppResult<Option<DateTime<Utc>>> {
+    use briefing_recipient::Column as R;
+    Ok(briefing_recipient::Entity::find()
+        .select_only()
+        .column(R::ExpiresAt)
+        .filter(R::UserId.eq(viewer.user_id))
+        .filter(R::OrganizationId.eq(viewer.organization_id))
+        .filter(Expr::col(R::Active))
+        .filter(R::ReadAt.is_null())
+        .filter(R::ExpiresAt.gt(Utc::now()))
+        .order_by_asc(R::ExpiresAt)
+        .into_tuple::<Option<DateTime<Utc>>>()
+        .one(db)
+        .await?
+        .flatten())
+}
+
+/// The badge as the process keeps it (`briefings::badge`): read from the database only when
+/// it is not kept, or something behind it moved.
+pub async fn unread_count_kept(db: &impl ConnectionTrait, badges: &BadgeCache, viewer: &Viewer) -> AppResult<u64> {
+    let (user, org) = (viewer.user_id, viewer.organization_id);
+    let ticket = match badges.get(user, org, Utc::now()) {
+        Ok(count) => return Ok(count),
+        Err(ticket) => ticket,
+    };
+    let count = unread_count(db, viewer).await?;
+    if let Some(ticket) = ticket {
+        let until = next_expiry(db, viewer).await?;
+        badges.put(ticket, user, org, count, until);
+    }
+    Ok(count)
 }
 
 #[derive(Debug, Default)]
