@@ -35,13 +35,14 @@ pub async fn build_state(settings: Settings) -> Result<State, String> {
     }
     let (db, queries) = db::connect(&settings).await?;
     let redis_timeout = Duration::from_millis(settings.redis_timeout_ms.max(1));
+    let kept = crate::briefings::kept::Sizes {
+        badges: settings.briefing_badge_cache_entries,
+        feeds: settings.briefing_feed_cache_entries,
+    };
     let live = match &settings.redis_url {
-        Some(url) => {
-            let badges = settings.briefing_badge_cache_entries;
-            Broker::redis(url, &settings.redis_key_prefix, redis_timeout, badges)
-                .map_err(|e| format!("REDIS_URL: {e}"))?
-        }
-        None => Broker::in_process_with(settings.briefing_badge_cache_entries),
+        Some(url) => Broker::redis(url, &settings.redis_key_prefix, redis_timeout, kept)
+            .map_err(|e| format!("REDIS_URL: {e}"))?,
+        None => Broker::in_process_with(kept),
     };
     let kv: Arc<dyn Kv> = match &settings.redis_url {
         Some(url) => Arc::new(RedisKv::connect(url, redis_timeout).map_err(|e| format!("REDIS_URL: {e}"))?),

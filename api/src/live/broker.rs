@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
-use crate::briefings::badge::BadgeCache;
+use crate::briefings::kept::{BriefingCaches, Sizes};
 
 /// Signals kept for slow subscribers before they are told to resync instead.
 const BACKLOG: usize = 1024;
@@ -30,7 +30,7 @@ pub enum Signal {
     /// logout everywhere, a disabled account, a password reset).
     SessionsEnded { user: Uuid, session: Option<String> },
     /// A briefing of the organization was published, withdrawn or edited: whose feeds and
-    /// badges it is in may have changed (the badge cache, `briefings::badge`).
+    /// badges it is in may have changed (what the process keeps, `briefings::kept`).
     Briefings { org: Uuid },
     /// Signals may have been lost: look again.
     Resync,
@@ -54,8 +54,8 @@ pub struct Broker {
     local: broadcast::Sender<Arc<Signal>>,
     redis: Option<Publisher>,
     /// Forgets what each signal changed before the signal is handed on, so that a
-    /// subscriber re-reading the badge never gets the number from before.
-    badges: Arc<BadgeCache>,
+    /// subscriber re-reading the badge never gets the number from before (`briefings::kept`).
+    kept: Arc<BriefingCaches>,
 }
 
 #[derive(Clone)]
@@ -67,37 +67,33 @@ struct Publisher {
 impl Broker {
     /// Signals reach this process only.
     pub fn in_process() -> Self {
-        Self::in_process_with(0)
+        Self::in_process_with(Sizes::default())
     }
 
-    /// Signals reach this process only; the badge cache keeps up to `badge_entries` numbers.
-    pub fn in_process_with(badge_entries: usize) -> Self {
-        Self {
-            local: broadcast::channel(BACKLOG).0,
-            redis: None,
-            badges: Arc::new(BadgeCache::new(badge_entries, true)),
-        }
+    /// Signals reach this process only; what of briefings it keeps is bounded by `sizes`.
+    pub fn in_process_with(sizes: Sizes) -> Self {
+        Self { local: broadcast::channel(BACKLOG).0, redis: None, kept: Arc::new(BriefingCaches::new(sizes, true)) }
     }
 
     /// Signals go through Redis to every process with the same key prefix, this one
     /// included (it hears its own signals back from Redis, so there is one path).
     /// Connects on first use, like the session store: Redis may come after the process.
-    /// The badge cache keeps up to `badge_entries` numbers while the subscription is up.
-    pub fn redis(url: &str, prefix: &str, timeout: Duration, badge_entries: usize) -> Result<Self, String> {
+    /// What of briefings it keeps (bounded by `sizes`) is kept while the subscription is up.
+    pub fn redis(url: &str, prefix: &str, timeout: Duration, sizes: Sizes) -> Result<Self, String> {
         let client = redis::Client::open(url).map_err(|e| e.to_string())?;
         let config = crate::kv::redis_manager_config(timeout);
         let conn =
             redis::aio::ConnectionManager::new_lazy_with_config(client.clone(), config).map_err(|e| e.to_string())?;
         let channel = format!("{prefix}live");
         let local = broadcast::channel(BACKLOG).0;
-        let badges = Arc::new(BadgeCache::new(badge_entries, false));
-        tokio::spawn(listen(client, channel.clone(), local.clone(), badges.clone()));
-        Ok(Self { local, redis: Some(Publisher { conn, channel }), badges })
+        let kept = Arc::new(BriefingCaches::new(sizes, false));
+        tokio::spawn(listen(client, channel.clone(), local.clone(), kept.clone()));
+        Ok(Self { local, redis: Some(Publisher { conn, channel }), kept })
     }
 
-    /// The unread-briefings badge kept in this process.
-    pub fn badges(&self) -> &BadgeCache {
-        &self.badges
+    /// What of briefings this process keeps (the badge, first feed pages).
+    pub fn kept(&self) -> &BriefingCaches {
+        &self.kept
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Signal>> {
@@ -110,7 +106,7 @@ impl Broker {
     pub async fn publish(&self, signal: Signal) {
         // This process forgets at once (its next request must see the change); the others
         // when the signal reaches them, and this one again then, harmlessly.
-        self.badges.forget(&signal);
+        self.kept.forget(&signal);
         match &self.redis {
             None => {
                 // No subscriber is not an error.
@@ -136,7 +132,7 @@ async fn listen(
     client: redis::Client,
     channel: String,
     local: broadcast::Sender<Arc<Signal>>,
-    badges: Arc<BadgeCache>,
+    kept: Arc<BriefingCaches>,
 ) {
     use futures_util::StreamExt;
     let mut pause = Duration::from_millis(100);
@@ -145,19 +141,19 @@ async fn listen(
             Ok(mut pubsub) => match pubsub.subscribe(&channel).await {
                 Ok(()) => {
                     pause = Duration::from_millis(100);
-                    badges.set_listening(true);
+                    kept.set_listening(true);
                     let _ = local.send(Arc::new(Signal::Resync));
                     let mut messages = pubsub.into_on_message();
                     while let Some(message) = messages.next().await {
                         match serde_json::from_slice::<Signal>(message.get_payload_bytes()) {
                             Ok(signal) => {
-                                badges.forget(&signal);
+                                kept.forget(&signal);
                                 let _ = local.send(Arc::new(signal));
                             }
                             Err(e) => tracing::warn!(error = %e, "unreadable live signal ignored"),
                         }
                     }
-                    badges.set_listening(false);
+                    kept.set_listening(false);
                     tracing::warn!("live signal subscription lost; reconnecting");
                 }
                 Err(e) => tracing::warn!(error = %e, "live signal subscription refused; retrying"),

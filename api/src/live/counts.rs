@@ -13,7 +13,7 @@ pub struct Counts {
 pub async fn of(state: &AppState, viewer: &Viewer) -> AppResult<Counts> {
     let db = &state.db;
     Ok(Counts {
-        briefings: briefings::service::unread_count_kept(db, state.live.badges(), viewer).await?,
+        briefings: briefings::service::unread_count_kept(db, &state.live.kept().badges, viewer).await?,
         notifications: notifications::service::unread_count(db, viewer).await?,
         co_sign_invitations: proposals::service::invitation_count(db, viewer).await?,
         proposals_to_evaluate: proposals::service::awaiting_evaluation_count(db, viewer).await?,

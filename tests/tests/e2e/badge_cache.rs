@@ -1,8 +1,9 @@
-//! The unread-briefings badge kept in each process (`briefings::badge`): every change behind
-//! it — a briefing published, withdrawn, edited or expired, an audience that grows or
-//! shrinks with a membership, a read mark — shows on the next request to the same process
-//! and within a second on another process on the same database and Redis; without Redis,
-//! within the one process.
+//! The unread-briefings badge and the first feed page kept in each process
+//! (`briefings::kept`): every change behind them — a briefing published, withdrawn, edited
+//! or expired, an audience that grows or shrinks with a membership, a read mark — shows on
+//! the next request to the same process and within a second on another process on the same
+//! database and Redis; without Redis, within the one process. The kept feed page is
+//! compared with the same page read past the cache (asking for `totalCount` bypasses it).
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -19,6 +20,8 @@ const PUBLISH: &str = "mutation($id: ID!) { publishBriefing(id: $id) { id } }";
 const UPDATE: &str = "mutation($id: ID!, $i: UpdateBriefingInput!) { updateBriefing(id: $id, input: $i) { id } }";
 const WITHDRAW: &str = "mutation($id: ID!) { withdrawBriefing(id: $id) { id } }";
 const READ: &str = "mutation($id: ID!) { markBriefingRead(id: $id) { unreadBriefingCount } }";
+const FEED: &str = "query($u: Boolean!) { briefings(first: 20, filter: { unreadOnly: $u }) { pageInfo { hasNextPage endCursor } edges { cursor node { id title pinned isRead readAt attachmentCount } } } }";
+const FRESH: &str = "query($u: Boolean!) { briefings(first: 20, filter: { unreadOnly: $u }) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id title pinned isRead readAt attachmentCount } } } }";
 const MEMBERSHIP: &str =
     "mutation($id: ID!, $i: UpdateMembershipInput!) { updateMembership(id: $id, input: $i) { id } }";
 
@@ -40,6 +43,39 @@ async fn badge(app: &TestApp, base: &str, token: &str) -> u64 {
     let n = a.data()["unreadBriefingCount"].as_u64().unwrap();
     assert_eq!(a.data()["unreadCounts"]["briefings"].as_u64(), Some(n), "{}", a.body);
     n
+}
+
+/// The first feed page on `base` (all, then unread only): as kept, and as read past the
+/// cache.
+async fn feeds(app: &TestApp, base: &str, token: &str) -> (Value, Value) {
+    let mut kept = Vec::new();
+    let mut fresh = Vec::new();
+    for unread in [false, true] {
+        let k = ask(app, base, token, FEED, json!({ "u": unread })).await;
+        kept.push(k.data()["briefings"].clone());
+        let f = ask(app, base, token, FRESH, json!({ "u": unread })).await;
+        let mut f = f.data()["briefings"].clone();
+        f.as_object_mut().unwrap().remove("totalCount");
+        fresh.push(f);
+    }
+    (Value::from(kept), Value::from(fresh))
+}
+
+/// The kept feed on `base` is the database's within a second (at once: `now`).
+async fn same_feed(app: &TestApp, base: &str, token: &str, now: bool, what: &str) {
+    let start = Instant::now();
+    loop {
+        let (kept, fresh) = feeds(app, base, token).await;
+        if kept == fresh {
+            return;
+        }
+        assert!(
+            !now && start.elapsed() < Duration::from_secs(1),
+            "{what}: the kept feed {kept} is not the database's {fresh} after {:?}",
+            start.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 /// The badge on `base` becomes `want` within a second.
@@ -94,8 +130,10 @@ async fn badges_follow_every_change_across_processes(backend: Backend) {
         let (app, one, other, token) = (&app, &one, &other, &token);
         async move {
             assert_eq!(badge(app, one, token).await, want, "{what}: the process that made the change");
+            same_feed(app, one, token, true, what).await;
             soon(app, other, token, want, what).await;
             assert_eq!(badge(app, other, token).await, want, "{what}: kept on the other");
+            same_feed(app, other, token, false, what).await;
         }
     };
     check(0, "nothing yet").await;
@@ -125,7 +163,9 @@ async fn badges_follow_every_change_across_processes(backend: Backend) {
     let read = ask(&app, &other, &token, READ, json!({ "id": everyone })).await;
     assert_eq!(read.data()["markBriefingRead"]["unreadBriefingCount"], 0);
     assert_eq!(badge(&app, &other, &token).await, 0, "read: the process that took it");
+    same_feed(&app, &other, &token, true, "read: the process that took it").await;
     soon(&app, &one, &token, 0, "read: the first process").await;
+    same_feed(&app, &one, &token, false, "read: the first process").await;
 
     app.gql(Some(&admin), UPDATE, json!({ "id": standing, "i": { "audience": { "everyone": true } } })).await.data();
     check(1, "widened again").await;
@@ -133,6 +173,10 @@ async fn badges_follow_every_change_across_processes(backend: Backend) {
     check(0, "withdrawn").await;
     app.gql(Some(&admin), PUBLISH, json!({ "id": standing })).await.data();
     check(1, "published again").await;
+    app.gql(Some(&admin), UPDATE, json!({ "id": standing, "i": { "title": "致全体委员（修订）" } })).await.data();
+    check(1, "retitled").await;
+    app.gql(Some(&admin), UPDATE, json!({ "id": everyone, "i": { "pinned": true } })).await.data();
+    check(1, "pinned").await;
 
     // An expiry changes the number with no event at all.
     let brief = create(&app, &admin, "限时通报", json!({ "everyone": true }), Some(Duration::from_secs(2))).await;
@@ -141,6 +185,8 @@ async fn badges_follow_every_change_across_processes(backend: Backend) {
     tokio::time::sleep(Duration::from_millis(2100)).await;
     assert_eq!(badge(&app, &one, &token).await, 1, "expired: the first process");
     assert_eq!(badge(&app, &other, &token).await, 1, "expired: the other process");
+    same_feed(&app, &one, &token, true, "expired: the first process").await;
+    same_feed(&app, &other, &token, true, "expired: the other process").await;
 }
 both!(badges_follow_every_change_across_processes);
 
@@ -162,13 +208,21 @@ async fn badges_follow_changes_without_redis(backend: Backend) {
     let again = app.gql(Some(&token), "{ unreadBriefingCount }", json!({})).await;
     assert_eq!(again.data()["unreadBriefingCount"], 1);
     assert_eq!(app.state.queries.get() - before, 0, "a kept badge costs no SQL");
+    same_feed(&app, &base, &token, true, "the audience grew").await;
+    let before = app.state.queries.get();
+    let page = app.gql(Some(&token), FEED, json!({ "u": false })).await;
+    assert_eq!(page.data()["briefings"]["edges"][0]["node"]["id"], id.as_str());
+    assert_eq!(app.state.queries.get() - before, 0, "a kept feed page costs no SQL");
     app.gql(Some(&token), READ, json!({ "id": id })).await.data();
     assert_eq!(badge(&app, &base, &token).await, 0, "read");
+    same_feed(&app, &base, &token, true, "read").await;
     let other = create(&app, &admin, "致全体委员", json!({ "everyone": true }), None).await;
     app.gql(Some(&admin), PUBLISH, json!({ "id": other })).await.data();
     assert_eq!(badge(&app, &base, &token).await, 1, "published");
+    same_feed(&app, &base, &token, true, "published").await;
     app.gql(Some(&admin), WITHDRAW, json!({ "id": other })).await.data();
     assert_eq!(badge(&app, &base, &token).await, 0, "withdrawn");
+    same_feed(&app, &base, &token, true, "withdrawn").await;
     app.gql(Some(&admin), "mutation($id: ID!) { removeMembership(id: $id) { id } }", json!({ "id": membership }))
         .await
         .data();
@@ -179,9 +233,9 @@ async fn badges_follow_changes_without_redis(backend: Backend) {
 }
 both!(badges_follow_changes_without_redis);
 
-/// The badge read at the instant a briefing is published, 15 times, on both processes:
-/// whichever comes first, the badge read after both answered counts the new briefing
-/// (a number read before the publication is never kept past it).
+/// The badge and the feed read at the instant a briefing is published, 15 times, on both
+/// processes: whichever comes first, what is read after all answered has the new briefing
+/// (what was read before the publication is never kept past it).
 async fn a_badge_read_while_publishing_is_not_kept_stale(backend: Backend) {
     let app = spawn_app(backend).await;
     let (other, _state) = app.twin(|_| {}).await;
@@ -195,6 +249,7 @@ async fn a_badge_read_while_publishing_is_not_kept_stale(backend: Backend) {
             vec![
                 request(&token, BADGE, json!({})),
                 request(&admin, PUBLISH, json!({ "id": id })),
+                request(&token, FEED, json!({ "u": false })),
                 request(&token, BADGE, json!({})),
             ],
         )
@@ -216,6 +271,12 @@ async fn a_badge_read_while_publishing_is_not_kept_stale(backend: Backend) {
         }
         if there != want {
             bad.push(format!("the other process shows {there} after a second, not {}", want));
+        }
+        for base in [&app.base, &other] {
+            let (kept, fresh) = feeds(&app, base, &token).await;
+            if kept != fresh {
+                bad.push(format!("{base}: the kept feed {kept} is not the database's {fresh}"));
+            }
         }
         findings.round(round, bad);
     }

@@ -157,7 +157,7 @@ impl BriefingMutation {
         let state = ctx.state()?;
         let (model, receipt) = service::mark_read(&state.db, who, parse_id(&id, "id")?).await?;
         crate::live::badge_moved(state, who.user_id).await;
-        let unread_briefing_count = service::unread_count_kept(&state.db, state.live.badges(), who).await?;
+        let unread_briefing_count = service::unread_count_kept(&state.db, &state.live.kept().badges, who).await?;
         Ok(BriefingRead { briefing: Briefing { model, receipt: Some(receipt) }, unread_briefing_count })
     }
 }

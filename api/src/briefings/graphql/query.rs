@@ -5,7 +5,7 @@ use super::types::{Briefing, BriefingStatus};
 use crate::{
     briefings::{
         policy,
-        service::{self, FeedCursor, FeedFilter, ManagedFilter},
+        service::{self, FeedCursor, FeedFilter, FeedPage, ManagedFilter},
     },
     error::AppError,
     graphql::{
@@ -77,10 +77,25 @@ impl BriefingQuery {
         let f = filter.unwrap_or_default();
         let filter =
             FeedFilter { unread_only: f.unread_only, category: f.category, source: f.source, search: f.search };
-        let db = &ctx.state()?.db;
-        let page = service::feed(db, viewer, &filter, cursor, limit).await?;
+        let state = ctx.state()?;
+        let db = &state.db;
+        let wants_total = wants_total(ctx);
+        // The phone's feed screen (the first page, at most "unread only", no count) is what
+        // the process keeps; anything narrower or further goes to the database.
+        let first_page = cursor.is_none()
+            && !wants_total
+            && filter.category.is_none()
+            && filter.source.is_none()
+            && filter.search.is_none();
+        let page = if first_page {
+            let kept =
+                service::first_page_kept(db, &state.live.kept().feeds, viewer, filter.unread_only, limit).await?;
+            FeedPage::clone(&kept)
+        } else {
+            service::feed(db, viewer, &filter, cursor, limit).await?
+        };
         prime_edges(ctx, page.rows.iter().map(|(_, b)| b)).await?;
-        let total = if wants_total(ctx) { service::feed_total(db, viewer, &filter).await? } else { 0 };
+        let total = if wants_total { service::feed_total(db, viewer, &filter).await? } else { 0 };
         let mut out = Page::with_additional_fields(cursor.is_some(), page.has_next, TotalCount { total_count: total });
         out.edges.extend(page.rows.into_iter().map(|(receipt, model)| {
             async_graphql::connection::Edge::new(
@@ -102,7 +117,7 @@ impl BriefingQuery {
     async fn unread_briefing_count(&self, ctx: &Context<'_>) -> Result<u64> {
         let viewer = ctx.viewer()?;
         let state = ctx.state()?;
-        Ok(service::unread_count_kept(&state.db, state.live.badges(), viewer).await?)
+        Ok(service::unread_count_kept(&state.db, &state.live.kept().badges, viewer).await?)
     }
 
     /// 本组织全部通报，含草稿（机关工作人员、管理员），新的在前
