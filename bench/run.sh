@@ -87,6 +87,8 @@ run '{ __typename } with a token' 50 '{ __typename }' '"__typename":"Query"'
 run '{ unreadBriefingCount }' 50 '{ unreadBriefingCount }' '"unreadBriefingCount"'
 run '{ unreadCounts { … } }' 50 "$COUNTS" '"proposalsToEvaluate"'
 
+# The server's peak resident memory over the runs (the bound: 200 MB).
+awk '/VmHWM/ { printf "server peak resident memory: %.0f MB\n", $2 / 1024 }' "/proc/$SERVER/status" || true
 # The summary: each figure and its share of { __typename } (the authenticated round trip
 # without data) measured in this same run. Exits 1 on any failed check or socket error.
 # (The request budget is lifted above: 50 clients spend a member's minute in a second.)
