@@ -20,6 +20,10 @@
 //! forgets before its answer leaves, so the next request sees the change. A value read from
 //! the database while an invalidation happened is not stored (`Ticket`): it may predate it.
 //!
+//! The authors of the feed pages are kept by user and forgotten when their row changes
+//! (`People`: `updateUser`, `disableUser` / `enableUser`, `changePassword`,
+//! `removeMembership`).
+//!
 //! Every entry is one person's own: a feed page holds the briefings of that person's
 //! receipts, so a confidential briefing is never in an entry another viewer is served.
 use std::{
@@ -124,7 +128,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Kept<K, V> {
         let Some(mut inner) = self.lock() else { return };
         inner.generation += 1;
         let gone: Vec<Key<K>> = match signal {
-            Signal::Notified { users, .. } | Signal::Counts { users } => {
+            Signal::Notified { users, .. } | Signal::Counts { users } | Signal::People { users } => {
                 inner.entries.iter().map(|(k, _)| k).filter(|(u, _, _)| users.contains(u)).cloned().collect()
             }
             Signal::Briefings { org } => {
@@ -161,10 +165,16 @@ impl<K: Hash + Eq + Clone, V: Clone> Kept<K, V> {
     }
 }
 
+/// The authors of kept feed pages, by user (the organization part of the key is nil): read
+/// again when their row changes (`Signal::People`).
+pub type PeopleCache = Kept<(), entity::user::Model>;
+
 /// Everything of briefings a process keeps, forgotten together.
 pub struct BriefingCaches {
     pub badges: BadgeCache,
     pub feeds: FeedCache,
+    /// Bounded like the feed pages (authors are a few office staff).
+    pub people: PeopleCache,
 }
 
 /// How many entries of each (`BRIEFING_BADGE_CACHE_ENTRIES`, `BRIEFING_FEED_CACHE_ENTRIES`).
@@ -176,17 +186,23 @@ pub struct Sizes {
 
 impl BriefingCaches {
     pub fn new(sizes: Sizes, listening: bool) -> Self {
-        Self { badges: Kept::new(sizes.badges, listening), feeds: Kept::new(sizes.feeds, listening) }
+        Self {
+            badges: Kept::new(sizes.badges, listening),
+            feeds: Kept::new(sizes.feeds, listening),
+            people: Kept::new(sizes.feeds, listening),
+        }
     }
 
     pub fn forget(&self, signal: &Signal) {
         self.badges.forget(signal);
         self.feeds.forget(signal);
+        self.people.forget(signal);
     }
 
     pub fn set_listening(&self, listening: bool) {
         self.badges.set_listening(listening);
         self.feeds.set_listening(listening);
+        self.people.set_listening(listening);
     }
 }
 

@@ -32,6 +32,9 @@ pub enum Signal {
     /// A briefing of the organization was published, withdrawn or edited: whose feeds and
     /// badges it is in may have changed (what the process keeps, `briefings::kept`).
     Briefings { org: Uuid },
+    /// These people's own rows changed (name, phone, status, password): what a process
+    /// keeps of them goes (`briefings::kept`, the feed's authors).
+    People { users: Vec<Uuid> },
     /// Signals may have been lost: look again.
     Resync,
 }
@@ -43,7 +46,7 @@ impl Signal {
             Signal::Notified { users, .. } | Signal::Counts { users } => users.contains(&user),
             Signal::SessionsEnded { user: u, .. } => *u == user,
             // Subscriptions learn of their person's new briefings from the notifications.
-            Signal::Briefings { .. } => false,
+            Signal::Briefings { .. } | Signal::People { .. } => false,
             Signal::Resync => true,
         }
     }

@@ -300,7 +300,9 @@ impl MemberMutation {
         let state = ctx.state()?;
         let changes = UserChanges { name: input.name, phone: input.phone, password: input.password };
         let id = parse_id(&id, "id")?;
-        Ok(User::new(service::update_user(&state.db, &state.sessions, &state.passwords, actor, id, changes).await?))
+        let updated = service::update_user(&state.db, &state.sessions, &state.passwords, actor, id, changes).await?;
+        crate::live::person_changed(state, id).await;
+        Ok(User::new(updated))
     }
 
     /// 停用账号：该用户的所有登录立即失效
@@ -308,18 +310,20 @@ impl MemberMutation {
         let actor = actor(ctx).await?;
         let state = ctx.state()?;
         let id = parse_id(&id, "id")?;
-        Ok(User::new(
-            service::set_user_status(&state.db, &state.sessions, actor, id, entity::UserStatus::Disabled).await?,
-        ))
+        let disabled =
+            service::set_user_status(&state.db, &state.sessions, actor, id, entity::UserStatus::Disabled).await?;
+        crate::live::person_changed(state, id).await;
+        Ok(User::new(disabled))
     }
 
     async fn enable_user(&self, ctx: &Context<'_>, id: ID) -> Result<User> {
         let actor = actor(ctx).await?;
         let state = ctx.state()?;
         let id = parse_id(&id, "id")?;
-        Ok(User::new(
-            service::set_user_status(&state.db, &state.sessions, actor, id, entity::UserStatus::Active).await?,
-        ))
+        let enabled =
+            service::set_user_status(&state.db, &state.sessions, actor, id, entity::UserStatus::Active).await?;
+        crate::live::person_changed(state, id).await;
+        Ok(User::new(enabled))
     }
 
     async fn add_membership(&self, ctx: &Context<'_>, input: AddMembershipInput) -> Result<Membership> {
@@ -372,6 +376,8 @@ impl MemberMutation {
         let state = ctx.state()?;
         let removed = service::remove_membership(&state.db, &state.sessions, actor, parse_id(&id, "id")?).await?;
         crate::live::badge_moved(state, removed.user_id).await;
+        // Belonging nowhere now changes their row too (`leftOrganization`).
+        crate::live::person_changed(state, removed.user_id).await;
         Ok(RemovedMembership { id: to_id(removed.id) })
     }
 }

@@ -3,7 +3,8 @@
 //! or expired, an audience that grows or shrinks with a membership, a read mark — shows on
 //! the next request to the same process and within a second on another process on the same
 //! database and Redis; without Redis, within the one process. The kept feed page is
-//! compared with the same page read past the cache (asking for `totalCount` bypasses it).
+//! compared with the same page read past the cache (asking for `totalCount` bypasses it),
+//! authors included (kept too, read again when their row changes).
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -20,8 +21,8 @@ const PUBLISH: &str = "mutation($id: ID!) { publishBriefing(id: $id) { id } }";
 const UPDATE: &str = "mutation($id: ID!, $i: UpdateBriefingInput!) { updateBriefing(id: $id, input: $i) { id } }";
 const WITHDRAW: &str = "mutation($id: ID!) { withdrawBriefing(id: $id) { id } }";
 const READ: &str = "mutation($id: ID!) { markBriefingRead(id: $id) { unreadBriefingCount } }";
-const FEED: &str = "query($u: Boolean!) { briefings(first: 20, filter: { unreadOnly: $u }) { pageInfo { hasNextPage endCursor } edges { cursor node { id title pinned isRead readAt attachmentCount } } } }";
-const FRESH: &str = "query($u: Boolean!) { briefings(first: 20, filter: { unreadOnly: $u }) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id title pinned isRead readAt attachmentCount } } } }";
+const FEED: &str = "query($u: Boolean!) { briefings(first: 20, filter: { unreadOnly: $u }) { pageInfo { hasNextPage endCursor } edges { cursor node { id title pinned isRead readAt attachmentCount author { name } } } } }";
+const FRESH: &str = "query($u: Boolean!) { briefings(first: 20, filter: { unreadOnly: $u }) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id title pinned isRead readAt attachmentCount author { name } } } } }";
 const MEMBERSHIP: &str =
     "mutation($id: ID!, $i: UpdateMembershipInput!) { updateMembership(id: $id, input: $i) { id } }";
 
@@ -177,6 +178,14 @@ async fn badges_follow_every_change_across_processes(backend: Backend) {
     check(1, "retitled").await;
     app.gql(Some(&admin), UPDATE, json!({ "id": everyone, "i": { "pinned": true } })).await.data();
     check(1, "pinned").await;
+    let me = app.gql(Some(&admin), "{ me { id } }", json!({})).await.data()["me"]["id"].clone();
+    let rename = "mutation($id: ID!, $i: UpdateUserInput!) { updateUser(id: $id, input: $i) { name } }";
+    app.gql(Some(&admin), rename, json!({ "id": me, "i": { "name": "通报起草人" } })).await.data();
+    check(1, "the author renamed").await;
+    for base in [&one, &other] {
+        let (kept, _) = feeds(&app, base, &token).await;
+        assert_eq!(kept[0]["edges"][0]["node"]["author"]["name"], "通报起草人", "{base}: {kept}");
+    }
 
     // An expiry changes the number with no event at all.
     let brief = create(&app, &admin, "限时通报", json!({ "everyone": true }), Some(Duration::from_secs(2))).await;
