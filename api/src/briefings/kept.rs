@@ -27,6 +27,7 @@
 //! Every entry is one person's own: a feed page holds the briefings of that person's
 //! receipts, so a confidential briefing is never in an entry another viewer is served.
 use std::{
+    collections::HashSet,
     hash::Hash,
     num::NonZeroUsize,
     sync::{Arc, Mutex},
@@ -129,6 +130,9 @@ impl<K: Hash + Eq + Clone, V: Clone> Kept<K, V> {
         inner.generation += 1;
         let gone: Vec<Key<K>> = match signal {
             Signal::Notified { users, .. } | Signal::Counts { users } | Signal::People { users } => {
+                // A notification to a whole committee names thousands: one pass over the
+                // entries with a set, not a list scan per entry.
+                let users: HashSet<&Uuid> = users.iter().collect();
                 inner.entries.iter().map(|(k, _)| k).filter(|(u, _, _)| users.contains(u)).cloned().collect()
             }
             Signal::Briefings { org } => {
