@@ -1,6 +1,15 @@
 -- Bench data set: 200 members and 10,000 published briefings sent to everyone (2,010,000
 -- receipts, about a third read), written straight into the schema the server migrated.
+-- Smaller with `psql -v members=20 -v briefings=200` (bench/run.sh's smoke mode).
 \set ON_ERROR_STOP on
+\if :{?members}
+\else
+  \set members 200
+\endif
+\if :{?briefings}
+\else
+  \set briefings 10000
+\endif
 BEGIN;
 CREATE TEMP TABLE ctx AS
   SELECT m.organization_id AS org, u.id AS admin, u.password_hash AS hash
@@ -9,13 +18,13 @@ CREATE TEMP TABLE ctx AS
 
 INSERT INTO app_user (id, phone, name, password_hash, status, must_change_password, password_changed_at, created_at, updated_at)
 SELECT gen_random_uuid(), '139' || lpad(g::text, 8, '0'), '委员' || g, ctx.hash, 'ACTIVE', false, now(), now(), now()
-FROM generate_series(1, 200) g, ctx;
+FROM generate_series(1, :members) g, ctx;
 
 INSERT INTO membership (id, user_id, organization_id, role, sector_id, party, standing_committee, office, term, handling_unit_id, created_at, updated_at)
 SELECT gen_random_uuid(), u.id, ctx.org, 'MEMBER', NULL, 'CPC', false, NULL, 14, NULL, now(), now()
 FROM app_user u, ctx WHERE u.phone LIKE '139%';
 
--- One an hour over the last 10,000 hours; every 50th pinned, every 3rd with two attachments.
+-- One an hour, going back from now; every 50th pinned, every 3rd with two attachments.
 INSERT INTO briefing (id, organization_id, title, summary, body, source, category, briefed_at, pinned, confidential,
                       expires_at, status, audience, attachment_count, created_by, created_at, updated_by, updated_at, published_at)
 SELECT gen_random_uuid(), ctx.org,
@@ -27,11 +36,14 @@ SELECT gen_random_uuid(), ctx.org,
        CASE WHEN g % 3 = 0 THEN 2 ELSE 0 END,
        ctx.admin, now() - make_interval(hours => g), ctx.admin, now() - make_interval(hours => g),
        now() - make_interval(hours => g)
-FROM generate_series(1, 10000) g, ctx;
+FROM generate_series(1, :briefings) g, ctx;
 
-INSERT INTO briefing_attachment (id, briefing_id, position, name, content_type, size, url)
-SELECT gen_random_uuid(), b.id, p, '附件' || (p + 1) || '.pdf', 'application/pdf', 102400,
-       'https://files.example/' || b.id || '/' || p || '.pdf'
+-- Their attachments as the uploads the office linked (the feed shows only the count, kept
+-- on the briefing; the bytes are never read here).
+INSERT INTO attachment (id, organization_id, purpose, file_name, content_type, size, checksum, storage_key,
+                        created_by, created_at, owner_id, position, linked_at)
+SELECT gen_random_uuid(), b.organization_id, 'BRIEFING', '附件' || (p + 1) || '.pdf', 'application/pdf', 102400,
+       repeat('0', 64), 'bench/' || b.id || '/' || p, b.created_by, b.created_at, b.id, p, b.created_at
 FROM briefing b, generate_series(0, 1) p WHERE b.attachment_count = 2;
 
 INSERT INTO briefing_recipient (briefing_id, user_id, organization_id, active, pinned, published_at, expires_at, read_at)

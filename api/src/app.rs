@@ -37,10 +37,14 @@ pub async fn build_state(settings: Settings) -> Result<State, String> {
     let metrics = Metrics::new();
     let (db, queries) = db::connect(&settings, &metrics).await?;
     let redis_timeout = Duration::from_millis(settings.redis_timeout_ms.max(1));
+    let kept = crate::briefings::kept::Sizes {
+        badges: settings.briefing_badge_cache_entries,
+        feeds: settings.briefing_feed_cache_entries,
+    };
     let live = match &settings.redis_url {
-        Some(url) => Broker::redis(url, &settings.redis_key_prefix, redis_timeout, metrics.clone())
+        Some(url) => Broker::redis(url, &settings.redis_key_prefix, redis_timeout, kept, metrics.clone())
             .map_err(|e| format!("REDIS_URL: {e}"))?,
-        None => Broker::in_process(),
+        None => Broker::in_process_with(kept),
     };
     let kv: Arc<dyn Kv> = match &settings.redis_url {
         Some(url) => {

@@ -89,6 +89,8 @@ const KEYS: &[&str] = &[
     "LIVE_SESSION_CHECK_SECS",
     "LIVE_MAX_SUBSCRIPTIONS",
     "LIVE_MAX_SOCKETS_PER_USER",
+    "BRIEFING_BADGE_CACHE_ENTRIES",
+    "BRIEFING_FEED_CACHE_ENTRIES",
     "SHUTDOWN_GRACE_SECS",
     "METRICS_BIND_ADDR",
     "OUTBOX_RETENTION_DAYS",
@@ -246,6 +248,12 @@ pub struct Settings {
     /// Sockets one person may hold open on one process (a phone, a tablet, a few browser
     /// tabs); one more is closed with 1008 at `connection_init`.
     pub live_max_sockets_per_user: usize,
+    /// Unread-briefing badges (person × organization) a process keeps (`briefings::badge`);
+    /// least recently used go first, `0` keeps none.
+    pub briefing_badge_cache_entries: usize,
+    /// First feed pages (person × organization × size × unread only) a process keeps; least
+    /// recently used go first, `0` keeps none.
+    pub briefing_feed_cache_entries: usize,
     /// On SIGTERM / SIGINT: how long requests in flight (an upload) may take to finish
     /// before the process exits anyway. Keep it below the orchestrator's kill timeout
     /// (Docker and systemd: 10 s and 90 s by default; Kubernetes: 30 s).
@@ -337,6 +345,8 @@ impl Default for Settings {
             live_session_check_secs: 30,
             live_max_subscriptions: 16,
             live_max_sockets_per_user: 8,
+            briefing_badge_cache_entries: 100_000,
+            briefing_feed_cache_entries: 2_000,
             shutdown_grace_secs: 25,
             outbox_retention_days: 30,
             push_retention_days: 30,

@@ -205,6 +205,9 @@ impl AuthMutation {
         #[graphql(desc = "新密码：8到128位，至少包含字母、数字、符号中的两种")] new_password: String,
     ) -> Result<LogoutResult> {
         let viewer = ctx.viewer()?;
-        Ok(count(service::change_password(ctx.state()?, viewer, old_password, new_password).await?))
+        let state = ctx.state()?;
+        let ended = service::change_password(state, viewer, old_password, new_password).await?;
+        crate::live::person_changed(state, viewer.user_id).await;
+        Ok(count(ended))
     }
 }

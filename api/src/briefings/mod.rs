@@ -4,8 +4,10 @@
 //!
 //! `workflow` holds the states and moves as plain rules; `policy` who may read and manage;
 //! `records` ties briefings to the one transition mechanism; `service` the rules by who
-//! acts; `graphql` the schema's face; `search` the Chinese substring index.
+//! acts; `graphql` the schema's face; `search` the Chinese substring index; `kept` the
+//! badge and first feed pages kept in the process, right by the live signals.
 pub mod graphql;
+pub mod kept;
 pub mod policy;
 pub mod records;
 pub mod search;

@@ -223,13 +223,35 @@ where
     K: Send + Sync + Clone + Eq + std::hash::Hash + 'static,
     DbLoader: Loader<K, Error = LoadError>,
 {
+    primed(ctx, keys).await.map(drop)
+}
+
+/// As `prime`, and returns what was loaded (for a cache of the caller's).
+pub async fn primed<K>(
+    ctx: &Context<'_>,
+    keys: impl IntoIterator<Item = K>,
+) -> AppResult<HashMap<K, <DbLoader as Loader<K>>::Value>>
+where
+    K: Send + Sync + Clone + Eq + std::hash::Hash + 'static,
+    DbLoader: Loader<K, Error = LoadError>,
+{
     let loaders = loaders(ctx)?;
     let keys: Vec<K> = keys.into_iter().collect::<std::collections::HashSet<K>>().into_iter().collect();
     if keys.is_empty() {
-        return Ok(());
+        return Ok(HashMap::new());
     }
     let values = loaders.loader().load(&keys).await.map_err(|e| AppError::internal(format!("loader: {e}")))?;
-    loaders.feed_many(values).await;
+    loaders.feed_many(values.clone()).await;
+    Ok(values)
+}
+
+/// Puts values known already (from a cache) into the request's DataLoader.
+pub async fn feed<K>(ctx: &Context<'_>, values: HashMap<K, <DbLoader as Loader<K>>::Value>) -> AppResult<()>
+where
+    K: Send + Sync + Clone + Eq + std::hash::Hash + 'static,
+    DbLoader: Loader<K, Error = LoadError>,
+{
+    loaders(ctx)?.feed_many(values).await;
     Ok(())
 }
 

@@ -14,7 +14,10 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
-use crate::metrics::{Metrics, RedisPart};
+use crate::{
+    briefings::kept::{BriefingCaches, Sizes},
+    metrics::{Metrics, RedisPart},
+};
 
 /// Signals kept for slow subscribers before they are told to resync instead.
 const BACKLOG: usize = 1024;
@@ -29,6 +32,12 @@ pub enum Signal {
     /// A session ended (logout, revoked, theft), or all of a user's (`session: None`:
     /// logout everywhere, a disabled account, a password reset).
     SessionsEnded { user: Uuid, session: Option<String> },
+    /// A briefing of the organization was published, withdrawn or edited: whose feeds and
+    /// badges it is in may have changed (what the process keeps, `briefings::kept`).
+    Briefings { org: Uuid },
+    /// These people's own rows changed (name, phone, status, password): what a process
+    /// keeps of them goes (`briefings::kept`, the feed's authors).
+    People { users: Vec<Uuid> },
     /// Signals may have been lost: look again.
     Resync,
 }
@@ -39,6 +48,8 @@ impl Signal {
         match self {
             Signal::Notified { users, .. } | Signal::Counts { users } => users.contains(&user),
             Signal::SessionsEnded { user: u, .. } => *u == user,
+            // Subscriptions learn of their person's new briefings from the notifications.
+            Signal::Briefings { .. } | Signal::People { .. } => false,
             Signal::Resync => true,
         }
     }
@@ -48,6 +59,9 @@ impl Signal {
 pub struct Broker {
     local: broadcast::Sender<Arc<Signal>>,
     redis: Option<Publisher>,
+    /// Forgets what each signal changed before the signal is handed on, so that a
+    /// subscriber re-reading the badge never gets the number from before (`briefings::kept`).
+    kept: Arc<BriefingCaches>,
 }
 
 #[derive(Clone)]
@@ -60,21 +74,33 @@ struct Publisher {
 impl Broker {
     /// Signals reach this process only.
     pub fn in_process() -> Self {
-        Self { local: broadcast::channel(BACKLOG).0, redis: None }
+        Self::in_process_with(Sizes::default())
+    }
+
+    /// Signals reach this process only; what of briefings it keeps is bounded by `sizes`.
+    pub fn in_process_with(sizes: Sizes) -> Self {
+        Self { local: broadcast::channel(BACKLOG).0, redis: None, kept: Arc::new(BriefingCaches::new(sizes, true)) }
     }
 
     /// Signals go through Redis to every process with the same key prefix, this one
     /// included (it hears its own signals back from Redis, so there is one path).
     /// Connects on first use, like the session store: Redis may come after the process.
-    pub fn redis(url: &str, prefix: &str, timeout: Duration, metrics: Metrics) -> Result<Self, String> {
+    /// What of briefings it keeps (bounded by `sizes`) is kept while the subscription is up.
+    pub fn redis(url: &str, prefix: &str, timeout: Duration, sizes: Sizes, metrics: Metrics) -> Result<Self, String> {
         let client = redis::Client::open(url).map_err(|e| e.to_string())?;
         let config = crate::kv::redis_manager_config(timeout);
         let conn =
             redis::aio::ConnectionManager::new_lazy_with_config(client.clone(), config).map_err(|e| e.to_string())?;
         let channel = format!("{prefix}live");
         let local = broadcast::channel(BACKLOG).0;
-        tokio::spawn(listen(client, channel.clone(), local.clone(), metrics.clone()));
-        Ok(Self { local, redis: Some(Publisher { conn, channel, metrics }) })
+        let kept = Arc::new(BriefingCaches::new(sizes, false));
+        tokio::spawn(listen(client, channel.clone(), local.clone(), kept.clone(), metrics.clone()));
+        Ok(Self { local, redis: Some(Publisher { conn, channel, metrics }), kept })
+    }
+
+    /// What of briefings this process keeps (the badge, first feed pages).
+    pub fn kept(&self) -> &BriefingCaches {
+        &self.kept
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Signal>> {
@@ -85,6 +111,9 @@ impl Broker {
     /// logged, and the subscribers it was for see the change on their next resync or
     /// in the inbox; the step that caused it has already committed.
     pub async fn publish(&self, signal: Signal) {
+        // This process forgets at once (its next request must see the change); the others
+        // when the signal reaches them, and this one again then, harmlessly.
+        self.kept.forget(&signal);
         match &self.redis {
             None => {
                 // No subscriber is not an error.
@@ -107,7 +136,13 @@ impl Broker {
 /// Holds the Redis subscription for the life of the process, reconnecting with a growing
 /// pause; after each (re)connection subscribers resync, since signals sent while it was
 /// down are gone.
-async fn listen(client: redis::Client, channel: String, local: broadcast::Sender<Arc<Signal>>, metrics: Metrics) {
+async fn listen(
+    client: redis::Client,
+    channel: String,
+    local: broadcast::Sender<Arc<Signal>>,
+    kept: Arc<BriefingCaches>,
+    metrics: Metrics,
+) {
     use futures_util::StreamExt;
     let mut pause = Duration::from_millis(100);
     loop {
@@ -115,16 +150,19 @@ async fn listen(client: redis::Client, channel: String, local: broadcast::Sender
             Ok(mut pubsub) => match pubsub.subscribe(&channel).await {
                 Ok(()) => {
                     pause = Duration::from_millis(100);
+                    kept.set_listening(true);
                     let _ = local.send(Arc::new(Signal::Resync));
                     let mut messages = pubsub.into_on_message();
                     while let Some(message) = messages.next().await {
                         match serde_json::from_slice::<Signal>(message.get_payload_bytes()) {
                             Ok(signal) => {
+                                kept.forget(&signal);
                                 let _ = local.send(Arc::new(signal));
                             }
                             Err(e) => tracing::warn!(error = %e, "unreadable live signal ignored"),
                         }
                     }
+                    kept.set_listening(false);
                     tracing::warn!("live signal subscription lost; reconnecting");
                 }
                 Err(e) => tracing::warn!(error = %e, "live signal subscription refused; retrying"),
@@ -156,5 +194,9 @@ mod tests {
             assert!(s.concerns(user));
             assert_eq!(s.concerns(Uuid::now_v7()), s == Signal::Resync);
         }
+        let moved = Signal::Briefings { org: Uuid::now_v7() };
+        let text = serde_json::to_string(&moved).unwrap_or_default();
+        assert_eq!(serde_json::from_str::<Signal>(&text).ok(), Some(moved.clone()), "{text}");
+        assert!(!moved.concerns(user));
     }
 }

@@ -55,7 +55,7 @@ impl LiveQuery {
     /// 角标数字（通报、通知、联名邀请、待评价提案），一次取齐；订阅 unreadCounts 可在变化时收到
     async fn unread_counts(&self, ctx: &Context<'_>) -> Result<UnreadCounts> {
         let viewer = ctx.viewer()?;
-        Ok(counts::of(&ctx.state()?.db, viewer).await?.into())
+        Ok(counts::of(ctx.state()?, viewer).await?.into())
     }
 }
 
@@ -118,7 +118,7 @@ impl SubscriptionRoot {
     async fn unread_counts(&self, ctx: &Context<'_>) -> Result<impl Stream<Item = UnreadCounts> + use<>> {
         let (state, viewer) = subscriber(ctx)?;
         let mut rx = state.live.subscribe();
-        let first = counts::of(&state.db, &viewer).await?;
+        let first = counts::of(&state, &viewer).await?;
         Ok(async_stream::stream! {
             let mut shown = first;
             yield UnreadCounts::from(first);
@@ -126,7 +126,7 @@ impl SubscriptionRoot {
                 if matches!(&*signal, Signal::SessionsEnded { .. }) {
                     continue;
                 }
-                match counts::of(&state.db, &viewer).await {
+                match counts::of(&state, &viewer).await {
                     Ok(now) if now != shown => {
                         shown = now;
                         yield UnreadCounts::from(now);

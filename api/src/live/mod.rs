@@ -27,3 +27,15 @@ pub use broker::{Broker, Signal};
 pub async fn badge_moved(state: &crate::state::State, user: uuid::Uuid) {
     state.live.publish(Signal::Counts { users: vec![user] }).await;
 }
+
+/// Tells every process that the user's own row changed (`updateUser`, `disableUser`,
+/// `changePassword`, …): the feeds' authors kept of them are read again.
+pub async fn person_changed(state: &crate::state::State, user: uuid::Uuid) {
+    state.live.publish(Signal::People { users: vec![user] }).await;
+}
+
+/// Tells every process that a briefing of `org` was published, withdrawn or edited: the
+/// badges kept for the organization's people are read again (`briefings::badge`).
+pub async fn briefings_moved(state: &crate::state::State, org: uuid::Uuid) {
+    state.live.publish(Signal::Briefings { org }).await;
+}

@@ -300,7 +300,9 @@ impl MemberMutation {
         let state = ctx.state()?;
         let changes = UserChanges { name: input.name, phone: input.phone, password: input.password };
         let id = parse_id(&id, "id")?;
-        Ok(User::new(service::update_user(&state.db, &state.sessions, &state.passwords, actor, id, changes).await?))
+        let updated = service::update_user(&state.db, &state.sessions, &state.passwords, actor, id, changes).await?;
+        crate::live::person_changed(state, id).await;
+        Ok(User::new(updated))
     }
 
     /// 停用账号：该用户的所有登录立即失效
@@ -308,18 +310,20 @@ impl MemberMutation {
         let actor = actor(ctx).await?;
         let state = ctx.state()?;
         let id = parse_id(&id, "id")?;
-        Ok(User::new(
-            service::set_user_status(&state.db, &state.sessions, actor, id, entity::UserStatus::Disabled).await?,
-        ))
+        let disabled =
+            service::set_user_status(&state.db, &state.sessions, actor, id, entity::UserStatus::Disabled).await?;
+        crate::live::person_changed(state, id).await;
+        Ok(User::new(disabled))
     }
 
     async fn enable_user(&self, ctx: &Context<'_>, id: ID) -> Result<User> {
         let actor = actor(ctx).await?;
         let state = ctx.state()?;
         let id = parse_id(&id, "id")?;
-        Ok(User::new(
-            service::set_user_status(&state.db, &state.sessions, actor, id, entity::UserStatus::Active).await?,
-        ))
+        let enabled =
+            service::set_user_status(&state.db, &state.sessions, actor, id, entity::UserStatus::Active).await?;
+        crate::live::person_changed(state, id).await;
+        Ok(User::new(enabled))
     }
 
     async fn add_membership(&self, ctx: &Context<'_>, input: AddMembershipInput) -> Result<Membership> {
@@ -341,7 +345,11 @@ impl MemberMutation {
             _ => return Err(AppError::bad_input("userId", "请给出 userId 或 phone 其中之一").into()),
         };
         let org = parse_id(&input.organization_id, "organizationId")?;
-        Ok(Membership(service::add_membership(&ctx.state()?.db, actor, person, org, fields).await?))
+        let state = ctx.state()?;
+        let added = service::add_membership(&state.db, actor, person, org, fields).await?;
+        // The person's briefings there follow the new membership: so does their badge.
+        crate::live::badge_moved(state, added.user_id).await;
+        Ok(Membership(added))
     }
 
     async fn update_membership(&self, ctx: &Context<'_>, id: ID, input: UpdateMembershipInput) -> Result<Membership> {
@@ -357,7 +365,9 @@ impl MemberMutation {
             handling_unit_id: maybe_id(input.handling_unit_id, "handlingUnitId")?,
         };
         let id = parse_id(&id, "id")?;
-        Ok(Membership(service::update_membership(&state.db, &state.sessions, actor, id, fields).await?))
+        let updated = service::update_membership(&state.db, &state.sessions, actor, id, fields).await?;
+        crate::live::badge_moved(state, updated.user_id).await;
+        Ok(Membership(updated))
     }
 
     /// 移除身份：该用户在此组织中的登录随即失效
@@ -365,6 +375,9 @@ impl MemberMutation {
         let actor = actor(ctx).await?;
         let state = ctx.state()?;
         let removed = service::remove_membership(&state.db, &state.sessions, actor, parse_id(&id, "id")?).await?;
+        crate::live::badge_moved(state, removed.user_id).await;
+        // Belonging nowhere now changes their row too (`leftOrganization`).
+        crate::live::person_changed(state, removed.user_id).await;
         Ok(RemovedMembership { id: to_id(removed.id) })
     }
 }

@@ -11,6 +11,7 @@ mod attachments;
 mod audit;
 mod auth;
 mod authz;
+mod badge_cache;
 mod briefings;
 mod business_dates;
 mod clients;

@@ -124,6 +124,7 @@ impl BriefingMutation {
             attachments: attachments::list_opt(ctx, input.attachment_ids.as_deref())?,
         };
         let model = service::update(&ctx.state()?.db, who, parse_id(&id, "id")?, fields).await?;
+        crate::live::briefings_moved(ctx.state()?, model.organization_id).await;
         Ok(Briefing { model, receipt: None })
     }
 
@@ -131,6 +132,7 @@ impl BriefingMutation {
     async fn publish_briefing(&self, ctx: &Context<'_>, id: ID) -> Result<Briefing> {
         let who = principal(ctx).await?;
         let model = service::publish(&ctx.state()?.db, who, parse_id(&id, "id")?).await?;
+        crate::live::briefings_moved(ctx.state()?, model.organization_id).await;
         Ok(Briefing { model, receipt: None })
     }
 
@@ -138,6 +140,7 @@ impl BriefingMutation {
     async fn withdraw_briefing(&self, ctx: &Context<'_>, id: ID, reason: Option<String>) -> Result<Briefing> {
         let who = principal(ctx).await?;
         let model = service::withdraw(&ctx.state()?.db, who, parse_id(&id, "id")?, reason).await?;
+        crate::live::briefings_moved(ctx.state()?, model.organization_id).await;
         Ok(Briefing { model, receipt: None })
     }
 
@@ -151,10 +154,10 @@ impl BriefingMutation {
     /// 标记已读（重复调用保留首次阅读时间）；同时给出新的未读数，客户端缓存中的角标随之更新
     async fn mark_briefing_read(&self, ctx: &Context<'_>, id: ID) -> Result<BriefingRead> {
         let who = principal(ctx).await?;
-        let db = &ctx.state()?.db;
-        let (model, receipt) = service::mark_read(db, who, parse_id(&id, "id")?).await?;
-        crate::live::badge_moved(ctx.state()?, who.user_id).await;
-        let unread_briefing_count = service::unread_count(db, who).await?;
+        let state = ctx.state()?;
+        let (model, receipt) = service::mark_read(&state.db, who, parse_id(&id, "id")?).await?;
+        crate::live::badge_moved(state, who.user_id).await;
+        let unread_briefing_count = service::unread_count_kept(&state.db, &state.live.kept().badges, who).await?;
         Ok(BriefingRead { briefing: Briefing { model, receipt: Some(receipt) }, unread_briefing_count })
     }
 }

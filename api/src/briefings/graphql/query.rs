@@ -1,11 +1,16 @@
 //! What members and the office read: the feed, one briefing, the badge, the office's list.
+use std::collections::{HashMap, HashSet};
+
 use async_graphql::{Context, ID, InputObject, Object, Result};
+use chrono::Utc;
+use uuid::Uuid;
 
 use super::types::{Briefing, BriefingStatus};
 use crate::{
     briefings::{
+        kept::PeopleCache,
         policy,
-        service::{self, FeedCursor, FeedFilter, ManagedFilter},
+        service::{self, FeedCursor, FeedFilter, FeedPage, ManagedFilter},
     },
     error::AppError,
     graphql::{
@@ -38,17 +43,56 @@ pub struct ManagedBriefingFilter {
 #[derive(Default)]
 pub struct BriefingQuery;
 
-/// Loads the authors and attachments of a page in one query each, when they are asked for.
-async fn prime_edges<'a>(ctx: &Context<'_>, page: impl Iterator<Item = &'a briefing::Model>) -> Result<(), AppError> {
+/// Loads the authors and attachments of a page in one query each, when they are asked for;
+/// the authors kept in the process (`people`, the member's feed) cost no query.
+async fn prime_edges<'a>(
+    ctx: &Context<'_>,
+    page: impl Iterator<Item = &'a briefing::Model>,
+    people: Option<&PeopleCache>,
+) -> Result<(), AppError> {
     let node = ctx.look_ahead().field("edges").field("node");
     let page: Vec<&briefing::Model> = page.collect();
     if node.field("author").exists() {
-        loaders::prime(ctx, page.iter().map(|b| UserKey(b.created_by))).await?;
+        let authors = page.iter().map(|b| b.created_by);
+        match people {
+            Some(kept) => prime_kept_authors(ctx, kept, authors).await?,
+            None => loaders::prime(ctx, authors.map(UserKey)).await?,
+        }
     }
     if node.field("attachments").exists() {
         loaders::prime(ctx, page.iter().map(|b| AttachmentsOf(b.id))).await?;
     }
     Ok(())
+}
+
+/// The authors kept in the process go straight into the request's DataLoader; the others
+/// are loaded in one query, and kept unless a `People` signal came meanwhile.
+async fn prime_kept_authors(
+    ctx: &Context<'_>,
+    people: &PeopleCache,
+    ids: impl Iterator<Item = Uuid>,
+) -> Result<(), AppError> {
+    let now = Utc::now();
+    let mut known = HashMap::new();
+    let mut missing = Vec::new();
+    for id in ids.collect::<HashSet<Uuid>>() {
+        match people.get(id, Uuid::nil(), &(), now) {
+            Ok(model) => {
+                known.insert(UserKey(id), model);
+            }
+            Err(ticket) => missing.push((id, ticket)),
+        }
+    }
+    let loaded = loaders::primed(ctx, missing.iter().map(|(id, _)| UserKey(*id))).await?;
+    for (id, ticket) in missing {
+        if let (Some(ticket), Some(model)) = (ticket, loaded.get(&UserKey(id))) {
+            // Kept for as long as the process runs: without the password hash, which no
+            // author field shows and which has no business in a long-lived cache.
+            let kept = entity::user::Model { password_hash: String::new(), ..model.clone() };
+            people.put(ticket, id, Uuid::nil(), (), kept, None);
+        }
+    }
+    loaders::feed(ctx, known).await
 }
 
 /// Whether the client asked for `totalCount` (counting costs a query).
@@ -77,10 +121,27 @@ impl BriefingQuery {
         let f = filter.unwrap_or_default();
         let filter =
             FeedFilter { unread_only: f.unread_only, category: f.category, source: f.source, search: f.search };
-        let db = &ctx.state()?.db;
-        let page = service::feed(db, viewer, &filter, cursor, limit).await?;
-        prime_edges(ctx, page.rows.iter().map(|(_, b)| b)).await?;
-        let total = if wants_total(ctx) { service::feed_total(db, viewer, &filter).await? } else { 0 };
+        let state = ctx.state()?;
+        let db = &state.db;
+        let wants_total = wants_total(ctx);
+        // The phone's feed screen (the first page, at most "unread only", no count) is what
+        // the process keeps; anything narrower or further goes to the database.
+        let first_page = cursor.is_none()
+            && !wants_total
+            && filter.category.is_none()
+            && filter.source.is_none()
+            && filter.search.is_none();
+        let page = if first_page {
+            let kept =
+                service::first_page_kept(db, &state.live.kept().feeds, viewer, filter.unread_only, limit).await?;
+            FeedPage::clone(&kept)
+        } else {
+            service::feed(db, viewer, &filter, cursor, limit).await?
+        };
+        // The authors are kept with the pages: a page read past the cache reads them too.
+        let people = first_page.then_some(&state.live.kept().people);
+        prime_edges(ctx, page.rows.iter().map(|(_, b)| b), people).await?;
+        let total = if wants_total { service::feed_total(db, viewer, &filter).await? } else { 0 };
         let mut out = Page::with_additional_fields(cursor.is_some(), page.has_next, TotalCount { total_count: total });
         out.edges.extend(page.rows.into_iter().map(|(receipt, model)| {
             async_graphql::connection::Edge::new(
@@ -101,7 +162,8 @@ impl BriefingQuery {
     /// 未读通报数（角标）
     async fn unread_briefing_count(&self, ctx: &Context<'_>) -> Result<u64> {
         let viewer = ctx.viewer()?;
-        Ok(service::unread_count(&ctx.state()?.db, viewer).await?)
+        let state = ctx.state()?;
+        Ok(service::unread_count_kept(&state.db, &state.live.kept().badges, viewer).await?)
     }
 
     /// 本组织全部通报，含草稿（机关工作人员、管理员），新的在前
@@ -119,7 +181,7 @@ impl BriefingQuery {
         let f = filter.unwrap_or_default();
         let filter = ManagedFilter { status: f.status.map(Into::into), category: f.category, search: f.search };
         let (rows, total) = service::managed_list(&ctx.state()?.db, who, &filter, cursor, limit).await?;
-        prime_edges(ctx, rows.iter()).await?;
+        prime_edges(ctx, rows.iter(), None).await?;
         Ok(connection(rows, limit, total, cursor.is_some(), |b| b.id, |model| Briefing { model, receipt: None }))
     }
 }

@@ -19,7 +19,9 @@ mod recipients;
 pub use drafting::{BriefingFields, MAX_BODY, MAX_SUMMARY, MAX_TITLE, create, delete, update};
 pub use publishing::{publish, withdraw};
 pub use queries::{ManagedFilter, ReadStats, history, managed_list, not_yet_read, read_stats};
-pub use reading::{FeedCursor, FeedFilter, FeedPage, feed, feed_total, mark_read, unread_count};
+pub use reading::{
+    FeedCursor, FeedFilter, FeedPage, feed, feed_total, first_page_kept, mark_read, unread_count, unread_count_kept,
+};
 pub use recipients::membership_changed;
 
 use sea_orm::{ConnectionTrait, EntityTrait};

@@ -1,6 +1,8 @@
 //! What members do: their feed (pinned first, then newest), the unread badge, and marking
 //! a briefing read. The feed and the badge are the hot paths: each is one statement over
 //! the person's own recipient rows, on the indexes made for them.
+use std::sync::Arc;
+
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use sea_orm::{
@@ -13,6 +15,7 @@ use uuid::Uuid;
 use crate::{
     auth::{Viewer, principal::Principal},
     briefings::{
+        kept::{BadgeCache, FeedCache, FeedKey},
         policy::{self, not_found},
         search,
     },
@@ -79,6 +82,69 @@ pub async fn unread_count(db: &impl ConnectionTrait, viewer: &Viewer) -> AppResu
         )
         .count(db)
         .await?)
+}
+
+/// When the badge (`unread`) or the feed next changes by itself: the earliest future expiry
+/// among the viewer's live receipts, unread ones only for the badge (on the partial index
+/// of the count).
+async fn next_expiry(db: &impl ConnectionTrait, viewer: &Viewer, unread: bool) -> AppResult<Option<DateTime<Utc>>> {
+    use briefing_recipient::Column as R;
+    let mut rows = briefing_recipient::Entity::find()
+        .select_only()
+        .column(R::ExpiresAt)
+        .filter(R::UserId.eq(viewer.user_id))
+        .filter(R::OrganizationId.eq(viewer.organization_id))
+        .filter(Expr::col(R::Active));
+    if unread {
+        rows = rows.filter(R::ReadAt.is_null());
+    }
+    Ok(rows
+        .filter(R::ExpiresAt.gt(Utc::now()))
+        .order_by_asc(R::ExpiresAt)
+        .into_tuple::<Option<DateTime<Utc>>>()
+        .one(db)
+        .await?
+        .flatten())
+}
+
+/// The badge as the process keeps it (`briefings::badge`): read from the database only when
+/// it is not kept, or something behind it moved.
+pub async fn unread_count_kept(db: &impl ConnectionTrait, badges: &BadgeCache, viewer: &Viewer) -> AppResult<u64> {
+    let (user, org) = (viewer.user_id, viewer.organization_id);
+    let ticket = match badges.get(user, org, &(), Utc::now()) {
+        Ok(count) => return Ok(count),
+        Err(ticket) => ticket,
+    };
+    let count = unread_count(db, viewer).await?;
+    if let Some(ticket) = ticket {
+        let until = next_expiry(db, viewer, true).await?;
+        badges.put(ticket, user, org, (), count, until);
+    }
+    Ok(count)
+}
+
+/// The first page of the viewer's feed (no cursor; no filter but "unread only") as the
+/// process keeps it (`briefings::kept`): read from the database only when it is not kept,
+/// or something behind it moved.
+pub async fn first_page_kept(
+    db: &impl ConnectionTrait,
+    feeds: &FeedCache,
+    viewer: &Viewer,
+    unread_only: bool,
+    limit: u64,
+) -> AppResult<Arc<FeedPage>> {
+    let (user, org, what): (_, _, FeedKey) = (viewer.user_id, viewer.organization_id, (limit, unread_only));
+    let ticket = match feeds.get(user, org, &what, Utc::now()) {
+        Ok(page) => return Ok(page),
+        Err(ticket) => ticket,
+    };
+    let filter = FeedFilter { unread_only, ..FeedFilter::default() };
+    let page = Arc::new(feed(db, viewer, &filter, None, limit).await?);
+    if let Some(ticket) = ticket {
+        let until = next_expiry(db, viewer, unread_only).await?;
+        feeds.put(ticket, user, org, what, page.clone(), until);
+    }
+    Ok(page)
 }
 
 #[derive(Debug, Default)]
@@ -181,6 +247,7 @@ fn feed_condition(viewer: &Viewer, filter: &FeedFilter) -> Condition {
     cond
 }
 
+#[derive(Debug, Clone)]
 pub struct FeedPage {
     pub rows: Vec<(briefing_recipient::Model, briefing::Model)>,
     pub has_next: bool,
