@@ -27,7 +27,7 @@
 //! Every entry is one person's own: a feed page holds the briefings of that person's
 //! receipts, so a confidential briefing is never in an entry another viewer is served.
 use std::{
-    collections::HashSet,
+    collections::{HashMap, HashSet},
     hash::Hash,
     num::NonZeroUsize,
     sync::{Arc, Mutex},
@@ -57,11 +57,52 @@ type Key<K> = (Uuid, Uuid, K);
 
 struct Inner<K: Hash + Eq, V> {
     entries: LruCache<Key<K>, Entry<V>>,
+    /// The keys of each person's and each organization's entries, so that a signal forgets
+    /// what it names without walking every entry (a read mark among 100,000 badges).
+    by_user: HashMap<Uuid, HashSet<Key<K>>>,
+    by_org: HashMap<Uuid, HashSet<Key<K>>>,
     /// Moves on with every invalidation; a value is stored only if it did not move while
     /// the value was read.
     generation: u64,
     /// Whether signals reach this process now (false while the Redis subscription is down).
     listening: bool,
+}
+
+impl<K: Hash + Eq + Clone, V> Inner<K, V> {
+    fn insert(&mut self, key: Key<K>, entry: Entry<V>) {
+        // `push` hands back the entry it replaced (same key: still indexed) or the least
+        // recently used one it evicted (another key: no longer indexed).
+        if let Some((old, _)) = self.entries.push(key.clone(), entry)
+            && old != key
+        {
+            self.unindex(&old);
+        }
+        self.by_user.entry(key.0).or_default().insert(key.clone());
+        self.by_org.entry(key.1).or_default().insert(key);
+    }
+
+    fn remove(&mut self, key: &Key<K>) {
+        if self.entries.pop(key).is_some() {
+            self.unindex(key);
+        }
+    }
+
+    fn unindex(&mut self, key: &Key<K>) {
+        for (index, id) in [(&mut self.by_user, key.0), (&mut self.by_org, key.1)] {
+            if let Some(keys) = index.get_mut(&id) {
+                keys.remove(key);
+                if keys.is_empty() {
+                    index.remove(&id);
+                }
+            }
+        }
+    }
+
+    fn clear(&mut self) {
+        self.entries.clear();
+        self.by_user.clear();
+        self.by_org.clear();
+    }
 }
 
 /// Values per person and organization, at most a configured number (least recently used go
@@ -87,8 +128,15 @@ impl<K: Hash + Eq + Clone, V: Clone> Kept<K, V> {
     /// `listening`: whether signals reach the process from the start (in-process broker),
     /// or only once the Redis subscription is up (`set_listening`).
     pub fn new(entries: usize, listening: bool) -> Self {
-        let inner = NonZeroUsize::new(entries)
-            .map(|n| Mutex::new(Inner { entries: LruCache::new(n), generation: 0, listening }));
+        let inner = NonZeroUsize::new(entries).map(|n| {
+            Mutex::new(Inner {
+                entries: LruCache::new(n),
+                by_user: HashMap::new(),
+                by_org: HashMap::new(),
+                generation: 0,
+                listening,
+            })
+        });
         Self { inner }
     }
 
@@ -108,7 +156,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Kept<K, V> {
         match inner.entries.get(&key) {
             Some(e) if e.until.is_none_or(|t| now < t) && e.stored.elapsed() < MAX_AGE => Ok(e.value.clone()),
             Some(_) => {
-                inner.entries.pop(&key);
+                inner.remove(&key);
                 Err(Some(Ticket(inner.generation)))
             }
             None => Err(Some(Ticket(inner.generation))),
@@ -120,7 +168,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Kept<K, V> {
     pub fn put(&self, ticket: Ticket, user: Uuid, org: Uuid, what: K, value: V, until: Option<DateTime<Utc>>) {
         let Some(mut inner) = self.lock() else { return };
         if inner.listening && inner.generation == ticket.0 {
-            inner.entries.put((user, org, what), Entry { value, until, stored: Instant::now() });
+            inner.insert((user, org, what), Entry { value, until, stored: Instant::now() });
         }
     }
 
@@ -128,25 +176,21 @@ impl<K: Hash + Eq + Clone, V: Clone> Kept<K, V> {
     pub fn forget(&self, signal: &Signal) {
         let Some(mut inner) = self.lock() else { return };
         inner.generation += 1;
+        // Through the indexes: what a signal names, never a walk over every entry.
         let gone: Vec<Key<K>> = match signal {
             Signal::Notified { users, .. } | Signal::Counts { users } | Signal::People { users } => {
-                // A notification to a whole committee names thousands: one pass over the
-                // entries with a set, not a list scan per entry.
-                let users: HashSet<&Uuid> = users.iter().collect();
-                inner.entries.iter().map(|(k, _)| k).filter(|(u, _, _)| users.contains(u)).cloned().collect()
+                users.iter().filter_map(|u| inner.by_user.get(u)).flatten().cloned().collect()
             }
-            Signal::Briefings { org } => {
-                inner.entries.iter().map(|(k, _)| k).filter(|(_, o, _)| o == org).cloned().collect()
-            }
+            Signal::Briefings { org } => inner.by_org.get(org).into_iter().flatten().cloned().collect(),
             Signal::Resync => {
-                inner.entries.clear();
+                inner.clear();
                 Vec::new()
             }
             // Sessions carry no briefing; the generation moved all the same (harmless).
             Signal::SessionsEnded { .. } => Vec::new(),
         };
         for key in gone {
-            inner.entries.pop(&key);
+            inner.remove(&key);
         }
     }
 
@@ -155,7 +199,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Kept<K, V> {
     pub fn set_listening(&self, listening: bool) {
         let Some(mut inner) = self.lock() else { return };
         inner.generation += 1;
-        inner.entries.clear();
+        inner.clear();
         inner.listening = listening;
     }
 
@@ -280,5 +324,38 @@ mod tests {
             keep(&cache, Uuid::now_v7(), org, n, None);
         }
         assert_eq!(cache.len(), 2);
+    }
+
+    /// The indexes follow the entries through replacement, eviction, expiry and signals, so
+    /// that forgetting by person or organization finds exactly what is kept.
+    #[test]
+    fn the_indexes_follow_the_entries() {
+        let (me, other, org) = ids();
+        let elsewhere = Uuid::now_v7();
+        let cache = BadgeCache::new(2, true);
+        keep(&cache, me, org, 1, None);
+        // Stored again (a ticket is the generation, whoever's miss it came from).
+        let Err(Some(t)) = cache.get(Uuid::now_v7(), org, &(), Utc::now()) else { panic!("a miss") };
+        cache.put(t, me, org, (), 2, None);
+        assert_eq!(cache.get(me, org, &(), Utc::now()).ok(), Some(2));
+        keep(&cache, me, elsewhere, 3, None);
+        // Used last: (me, org) is now the least recently used.
+        assert_eq!(cache.get(me, elsewhere, &(), Utc::now()).ok(), Some(3));
+        keep(&cache, other, org, 4, None); // evicts (me, org)
+        let sizes = |c: &BadgeCache| {
+            let Some(inner) = c.lock() else { panic!("a cache that keeps") };
+            let count = |m: &HashMap<Uuid, HashSet<Key<()>>>| m.values().map(HashSet::len).sum::<usize>();
+            (inner.entries.len(), count(&inner.by_user), count(&inner.by_org))
+        };
+        assert_eq!(sizes(&cache), (2, 2, 2));
+        assert!(cache.get(me, org, &(), Utc::now()).is_err(), "evicted");
+        cache.forget(&Signal::Counts { users: vec![me] });
+        assert_eq!(sizes(&cache), (1, 1, 1));
+        assert_eq!(cache.get(other, org, &(), Utc::now()).ok(), Some(4));
+        cache.forget(&Signal::Briefings { org });
+        assert_eq!(sizes(&cache), (0, 0, 0));
+        keep(&cache, me, org, 5, Some(Utc::now()));
+        assert!(cache.get(me, org, &(), Utc::now()).is_err(), "expired");
+        assert_eq!(sizes(&cache), (0, 0, 0), "an expired entry leaves the indexes too");
     }
 }
