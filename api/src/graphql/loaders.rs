@@ -68,10 +68,14 @@ by_id!(ProposalKey, proposal);
 by_id!(BulletinIssueKey, bulletin_issue);
 by_id!(PlenarySessionKey, plenary_session);
 
-/// A one-to-many edge: the rows of `$entity` whose `$field` is the key, in `$order`.
+/// A one-to-many edge: the rows of `$entity` whose `$field` is the key, in `$order` (or in
+/// `[$first, $then, …]`).
 /// Every key gets an entry, empty lists included, so that the cache remembers them.
 macro_rules! grouped {
     ($(#[$doc:meta])* $key:ident, $entity:ident, $column:ident, $field:ident, $order:ident, $value:ty, |$row:ident| $map:expr) => {
+        grouped!($(#[$doc])* $key, $entity, $column, $field, [$order], $value, |$row| $map);
+    };
+    ($(#[$doc:meta])* $key:ident, $entity:ident, $column:ident, $field:ident, [$($order:ident),+], $value:ty, |$row:ident| $map:expr) => {
         $(#[$doc])*
         #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
         pub struct $key(pub Uuid);
@@ -84,7 +88,7 @@ macro_rules! grouped {
                 let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
                 let rows = $entity::Entity::find()
                     .filter($entity::Column::$column.is_in(ids))
-                    .order_by_asc($entity::Column::$order)
+                    $(.order_by_asc($entity::Column::$order))+
                     .all(&self.db)
                     .await
                     .map_err(load_error)?;
@@ -146,43 +150,14 @@ grouped!(
     /// The organizations invited to a visit.
     InvitationsOf, visit_invitation, VisitId, visit_id, OrganizationId, Uuid, |r| r.organization_id
 );
-/// A record's timeline, by business time then by id (`at` may repeat: steps of one
-/// transaction, or entered later with the same date).
-macro_rules! timeline {
-    ($(#[$doc:meta])* $key:ident, $entity:ident, $column:ident, $field:ident) => {
-        $(#[$doc])*
-        #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-        pub struct $key(pub Uuid);
-
-        impl Loader<$key> for DbLoader {
-            type Value = Vec<$entity::Model>;
-            type Error = LoadError;
-
-            async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Self::Value>, Self::Error> {
-                let rows = $entity::Entity::find()
-                    .filter($entity::Column::$column.is_in(keys.iter().map(|k| k.0)))
-                    .order_by_asc($entity::Column::At)
-                    .order_by_asc($entity::Column::Id)
-                    .all(&self.db)
-                    .await
-                    .map_err(load_error)?;
-                let mut out: HashMap<$key, Self::Value> = keys.iter().map(|k| (*k, Vec::new())).collect();
-                for row in rows {
-                    out.entry($key(row.$field)).or_default().push(row);
-                }
-                Ok(out)
-            }
-        }
-    };
-}
-
-timeline!(
-    /// A proposal's timeline (办理过程).
-    ProposalTimelineOf, proposal_event, ProposalId, proposal_id
+grouped!(
+    /// A proposal's timeline (办理过程), by business time then by id (`at` may repeat: steps of
+    /// one transaction, or entered later with the same date).
+    ProposalTimelineOf, proposal_event, ProposalId, proposal_id, [At, Id], proposal_event::Model, |r| r
 );
-timeline!(
-    /// A piece of information's timeline (处理过程).
-    SuggestionTimelineOf, suggestion_event, SuggestionId, suggestion_id
+grouped!(
+    /// A piece of information's timeline (处理过程), in the same order.
+    SuggestionTimelineOf, suggestion_event, SuggestionId, suggestion_id, [At, Id], suggestion_event::Model, |r| r
 );
 
 /// A record's attachments (briefing, proposal, reply, piece of information, visit report:
